@@ -1,0 +1,58 @@
+# The two commands of the README: `make run` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+COURSE := content/proximal-hamstring-tendinopathy
+
+.PHONY: run test install install-dev assets browser lint test-sqlite test-postgres migrate load demo check-deploy clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.runtime node_modules/.installed
+install-dev: $(VENV)/.dev node_modules/.installed
+assets: node_modules/.installed
+
+migrate: install
+	$(PY) manage.py migrate --no-input
+
+load: migrate
+	$(PY) manage.py load_course $(COURSE)
+
+demo: load
+	$(PY) manage.py create_demo_accounts
+
+run: demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser is downloaded).
+browser:
+	bash scripts/install-system-deps.sh
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test-sqlite: install-dev
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-postgres: install-dev
+	DJANGO_ALLOW_ASYNC_UNSAFE=true bash scripts/with-postgres.sh $(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test: install-dev browser lint
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache

@@ -1,0 +1,81 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+
+from accounts.models import License, User
+
+
+class SignUpForm(UserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "first_name", "last_name", "credentials")
+        help_texts = {
+            "first_name": "Exactly as it should print on your certificates.",
+            "last_name": "Exactly as it should print on your certificates.",
+        }
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("An account with this email address already exists. Log in instead.")
+        return email
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={"autofocus": True}))
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ("first_name", "last_name", "credentials")
+        help_texts = {
+            "first_name": "Your legal first name, as it prints on certificates issued from now on.",
+            "last_name": "Your legal last name, as it prints on certificates issued from now on.",
+        }
+
+    def clean_first_name(self):
+        return _required_text(self.cleaned_data["first_name"], "first name")
+
+    def clean_last_name(self):
+        return _required_text(self.cleaned_data["last_name"], "last name")
+
+
+def _required_text(value, label):
+    value = (value or "").strip()
+    if not value:
+        raise forms.ValidationError(f"Please enter your legal {label}.")
+    return value
+
+
+class LicenseForm(forms.ModelForm):
+    class Meta:
+        model = License
+        fields = ("profession", "state", "number", "is_primary")
+        labels = {"state": "State or territory of the license"}
+        help_texts = {"is_primary": "Certificates list your primary license first."}
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.fields["state"].error_messages["invalid_choice"] = (
+            "Choose the state that issued the license (a US postal code such as FL or NY)."
+        )
+
+    def clean_number(self):
+        number = (self.cleaned_data.get("number") or "").strip().upper()
+        if not number:
+            raise forms.ValidationError("Enter the license number exactly as your board issued it.")
+        if not all(ch.isalnum() or ch in "-. " for ch in number):
+            raise forms.ValidationError("A license number may contain only letters, digits, spaces, dots and dashes.")
+        return number
+
+    def clean(self):
+        cleaned = super().clean()
+        state, profession, number = cleaned.get("state"), cleaned.get("profession"), cleaned.get("number")
+        if state and profession and number:
+            duplicates = License.objects.filter(user=self.user, state=state, profession=profession, number=number)
+            if self.instance.pk:
+                duplicates = duplicates.exclude(pk=self.instance.pk)
+            if duplicates.exists():
+                raise forms.ValidationError("You have already recorded this license.")
+        return cleaned

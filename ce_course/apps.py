@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CeCourseConfig(AppConfig):
+    name = "ce_course"
+    verbose_name = "CE Course"

@@ -1,0 +1,148 @@
+from django import forms
+from django.contrib import admin
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from modules.models import Course, Enrollment, Module, ModuleProgress, Planner
+from modules.selectors import build_course_progress
+
+
+class ObjectivesField(forms.CharField):
+    """Objectives edited as one per line, stored as a JSON list."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, list):
+            return value
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+class ModuleAdminForm(forms.ModelForm):
+    objectives = ObjectivesField(required=False, help_text="One learning objective per line.")
+
+    class Meta:
+        model = Module
+        fields = ["position", "slug", "title", "objectives", "estimated_minutes", "body_markdown"]
+
+
+class ModuleInline(admin.StackedInline):
+    model = Module
+    form = ModuleAdminForm
+    extra = 0
+    ordering = ["position"]
+    show_change_link = True
+
+
+class PlannerInline(admin.TabularInline):
+    model = Planner
+    extra = 0
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "contact_hours", "is_published", "release_date", "expiry_date", "module_count"]
+    list_filter = ["is_published"]
+    search_fields = ["title", "slug", "summary", "ce_broker_course_number"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [PlannerInline, ModuleInline]
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "summary", "is_published", "original_author", "original_source")}),
+        ("Credit", {"fields": ("contact_hours", "contact_hours_calculation", "minimum_minutes",
+                               "release_date", "expiry_date")}),
+        ("Provider and accreditation", {"fields": ("provider_name", "provider_address", "provider_web_address",
+                                                   "provider_approval_number", "accreditation_statement",
+                                                   "ce_broker_course_number")}),
+        ("Disclosures shown before the activity", {"fields": ("learning_outcome", "completion_criteria",
+                                                               "disclosure_relationships", "disclosure_mitigation",
+                                                               "commercial_support")}),
+        ("References", {"fields": ("references_markdown",)}),
+    )
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(num_modules=Count("modules"))
+
+    @admin.display(description="modules", ordering="num_modules")
+    def module_count(self, obj):
+        return obj.num_modules
+
+
+@admin.register(Module)
+class ModuleAdmin(admin.ModelAdmin):
+    form = ModuleAdminForm
+    list_display = ["title", "course", "position", "estimated_minutes", "preview_link"]
+    list_filter = ["course"]
+    list_select_related = ["course"]
+    search_fields = ["title", "body_markdown", "course__title"]
+    ordering = ["course", "position"]
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:pk>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="modules_module_preview",
+            )
+        ]
+        return urls + super().get_urls()
+
+    @admin.display(description="preview")
+    def preview_link(self, obj):
+        return format_html('<a href="{}">Preview</a>', reverse("admin:modules_module_preview", args=[obj.pk]))
+
+    def preview_view(self, request, pk):
+        """The module exactly as learners see it, with no enrolment and nothing recorded."""
+        module = get_object_or_404(Module.objects.select_related("course"), pk=pk)
+        if not self.has_view_permission(request, module):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        modules = list(module.course.modules.order_by("position"))
+        progress = build_course_progress(module.course, None, modules, [])
+        previous, following = progress.neighbours(module)
+        return render(
+            request,
+            "modules/module_detail.html",
+            {
+                "course": module.course,
+                "progress": progress,
+                "module": module,
+                "state": progress.state_for(module),
+                "previous": previous,
+                "next": following,
+                "is_preview": True,
+            },
+        )
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = ["user", "course", "disclosures_acknowledged_at", "completed_at"]
+    list_select_related = ["user", "course"]
+    list_filter = ["course"]
+    search_fields = ["user__email", "user__last_name"]
+    readonly_fields = ["user", "course", "disclosures_acknowledged_at", "completed_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # records are kept; see DESIGN.md "Security and records"
+
+
+@admin.register(ModuleProgress)
+class ModuleProgressAdmin(admin.ModelAdmin):
+    list_display = ["enrollment", "module", "first_viewed_at", "completed_at", "seconds_spent"]
+    list_select_related = ["enrollment__user", "enrollment__course", "module"]
+    readonly_fields = ["enrollment", "module", "first_viewed_at", "last_seen_at", "completed_at", "seconds_spent"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,151 @@
+"""Course content as files: parsing a course folder and splitting a Markdown article. Pure: no database.
+
+A course folder holds `course.toml` (metadata, planners and the module list) and one Markdown
+file per module. `read_course_folder` turns it into plain dataclasses that `services` writes.
+"""
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.utils.text import slugify
+
+COURSE_FIELDS = (
+    "title", "summary", "original_author", "original_source", "provider_name", "provider_address",
+    "provider_web_address", "provider_approval_number", "accreditation_statement", "ce_broker_course_number",
+    "learning_outcome", "completion_criteria", "disclosure_relationships", "disclosure_mitigation",
+    "commercial_support", "references_markdown", "contact_hours", "contact_hours_calculation",
+    "minimum_minutes", "release_date", "expiry_date", "is_published",
+)
+REQUIRED_COURSE_FIELDS = (
+    "title", "summary", "provider_name", "accreditation_statement", "learning_outcome", "completion_criteria",
+    "disclosure_relationships", "contact_hours", "contact_hours_calculation", "release_date", "expiry_date",
+)
+PLANNER_FIELDS = ("name", "credentials", "role", "is_nurse_planner", "financial_relationships")
+
+
+class ContentError(ValueError):
+    """The content files are not usable; the message says which file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    slug: str
+    title: str
+    objectives: tuple[str, ...]
+    estimated_minutes: int
+    body_markdown: str
+
+
+@dataclass(frozen=True)
+class CourseSpec:
+    slug: str
+    fields: dict
+    planners: tuple[dict, ...] = ()
+    modules: tuple[ModuleSpec, ...] = ()
+    folder: Path | None = field(default=None, compare=False)
+
+
+def read_course_folder(folder) -> CourseSpec:
+    folder = Path(folder)
+    meta_path = folder / "course.toml"
+    if not meta_path.is_file():
+        raise ContentError(f"{folder}: no course.toml in this folder.")
+    try:
+        meta = tomllib.loads(meta_path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ContentError(f"{meta_path}: {error}") from error
+
+    missing = [name for name in REQUIRED_COURSE_FIELDS if not meta.get(name)]
+    if missing or not meta.get("slug"):
+        raise ContentError(f"{meta_path}: missing {', '.join(missing or ['slug'])}.")
+    fields = {name: meta[name] for name in COURSE_FIELDS if name in meta}
+    fields["contact_hours"] = _decimal(meta["contact_hours"], meta_path, "contact_hours")
+    for name in ("release_date", "expiry_date"):
+        if not isinstance(fields[name], date):
+            raise ContentError(f"{meta_path}: {name} must be a TOML date such as 2026-01-15.")
+
+    planners = tuple({k: p[k] for k in PLANNER_FIELDS if k in p} for p in meta.get("planners", []))
+    modules = []
+    for index, entry in enumerate(meta.get("modules", []), start=1):
+        for key in ("slug", "title", "file", "estimated_minutes"):
+            if key not in entry:
+                raise ContentError(f"{meta_path}: module {index} has no {key}.")
+        body_path = folder / entry["file"]
+        if not body_path.is_file():
+            raise ContentError(f"{meta_path}: module {index} names {entry['file']}, which does not exist.")
+        modules.append(
+            ModuleSpec(
+                slug=entry["slug"],
+                title=entry["title"],
+                objectives=tuple(entry.get("objectives", [])),
+                estimated_minutes=int(entry["estimated_minutes"]),
+                body_markdown=body_path.read_text(encoding="utf-8").strip() + "\n",
+            )
+        )
+    if not modules:
+        raise ContentError(f"{meta_path}: the course has no modules.")
+    slugs = [m.slug for m in modules]
+    if len(set(slugs)) != len(slugs):
+        raise ContentError(f"{meta_path}: two modules share a slug.")
+    return CourseSpec(slug=meta["slug"], fields=fields, planners=planners, modules=tuple(modules), folder=folder)
+
+
+def _decimal(value, path, name):
+    try:
+        return Decimal(str(value))
+    except InvalidOperation as error:
+        raise ContentError(f"{path}: {name} must be a decimal number such as \"1.00\".") from error
+
+
+WORDS_PER_MINUTE = 200
+H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$")
+H2 = re.compile(r"^##\s+(.+?)\s*#*\s*$")
+
+
+def split_article(text: str) -> tuple[str | None, list[ModuleSpec]]:
+    """Split a Markdown article at its second-level headings: one module per H2 section.
+
+    Returns (the H1 title or None, modules). Text before the first H2 (other than the H1)
+    opens the first module, so nothing the author wrote is lost. Fenced code is not split.
+    """
+    title = None
+    preamble: list[str] = []
+    sections: list[tuple[str, list[str]]] = []
+    in_fence = False
+    for line in text.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+        if not in_fence and title is None and not sections and (match := H1.match(line)):
+            title = match.group(1)
+            continue
+        if not in_fence and (match := H2.match(line)):
+            sections.append((match.group(1), []))
+            continue
+        (sections[-1][1] if sections else preamble).append(line)
+
+    if not sections:
+        raise ContentError("The article has no second-level (##) headings to split into modules.")
+    modules = []
+    used_slugs: set[str] = set()
+    for index, (heading, lines) in enumerate(sections):
+        body_lines = ([*preamble, "", *lines] if index == 0 else lines)
+        body = "\n".join(body_lines).strip() + "\n"
+        slug = _unique_slug(slugify(heading)[:50] or f"module-{index + 1}", used_slugs)
+        minutes = max(1, round(len(body.split()) / WORDS_PER_MINUTE))
+        modules.append(
+            ModuleSpec(slug=slug, title=heading[:200], objectives=(), estimated_minutes=minutes, body_markdown=body)
+        )
+    return title, modules
+
+
+def _unique_slug(slug, used):
+    candidate, n = slug, 2
+    while candidate in used:
+        candidate = f"{slug}-{n}"
+        n += 1
+    used.add(candidate)
+    return candidate

@@ -1,0 +1,165 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from modules.markdown import render_markdown
+
+
+class Course(models.Model):
+    """A CE activity: what the learner studies and everything ANCC requires to be disclosed first."""
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(help_text="One or two sentences for the catalogue.")
+    original_author = models.CharField(
+        max_length=200, blank=True, help_text="Credit for the article the course is based on."
+    )
+    original_source = models.CharField(max_length=300, blank=True)
+
+    provider_name = models.CharField(max_length=200)
+    provider_address = models.CharField(max_length=300, blank=True)
+    provider_web_address = models.URLField(blank=True)
+    provider_approval_number = models.CharField(max_length=60, blank=True)
+    accreditation_statement = models.TextField()
+    ce_broker_course_number = models.CharField("CE Broker course number", max_length=40, blank=True)
+
+    learning_outcome = models.TextField()
+    completion_criteria = models.TextField("criteria for successful completion")
+    disclosure_relationships = models.TextField(
+        "relevant financial relationships",
+        help_text="Relevant financial relationships of planners and authors, or a statement that there are none.",
+    )
+    disclosure_mitigation = models.TextField(
+        "mitigation of relevant financial relationships", blank=True
+    )
+    commercial_support = models.TextField(default="This activity received no commercial support.")
+    references_markdown = models.TextField("references", blank=True)
+
+    contact_hours = models.DecimalField(max_digits=5, decimal_places=2)
+    contact_hours_calculation = models.TextField("how contact hours were calculated")
+    minimum_minutes = models.PositiveIntegerField(
+        default=0, help_text="Minimum tracked study time before a certificate; 0 for none."
+    )
+    release_date = models.DateField()
+    expiry_date = models.DateField(help_text="Last day this enduring material may be completed for credit.")
+    is_published = models.BooleanField("published", default=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(condition=Q(contact_hours__gt=Decimal("0")), name="course_hours_positive"),
+            models.CheckConstraint(
+                condition=Q(expiry_date__gt=F("release_date")), name="course_expiry_after_release"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Planner(models.Model):
+    """A planner or author of a course, shown in the disclosures and on the activity file."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="planners")
+    position = models.PositiveSmallIntegerField(default=1)
+    name = models.CharField(max_length=200)
+    credentials = models.CharField(max_length=100, blank=True)
+    role = models.CharField(max_length=100, help_text='For example "Nurse planner" or "Content author".')
+    is_nurse_planner = models.BooleanField(
+        default=False, help_text="The nurse planner signs the certificate."
+    )
+    financial_relationships = models.CharField(
+        max_length=300, default="No relevant financial relationships."
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course"], condition=Q(is_nurse_planner=True), name="planner_one_nurse_planner"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}, {self.credentials}" if self.credentials else self.name
+
+
+class Module(models.Model):
+    """One lesson of a course. Bodies are Markdown; the sanitised HTML is stored, not rendered per request."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="modules")
+    position = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    slug = models.SlugField()
+    title = models.CharField(max_length=200)
+    objectives = models.JSONField(default=list, blank=True, help_text="A list of learning objectives.")
+    body_markdown = models.TextField("body (Markdown)")
+    body_html = models.TextField(editable=False, default="")
+    estimated_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["course", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "position"], name="module_unique_position"),
+            models.UniqueConstraint(fields=["course", "slug"], name="module_unique_slug"),
+            models.CheckConstraint(condition=Q(position__gte=1), name="module_position_positive"),
+            models.CheckConstraint(condition=Q(estimated_minutes__gte=1), name="module_minutes_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.position}. {self.title}"
+
+    def save(self, *args, **kwargs):
+        # The HTML is a pure function of the Markdown, kept beside it so no request renders it;
+        # deriving it here means no code path can save one without the other.
+        self.body_html = render_markdown(self.body_markdown)
+        if kwargs.get("update_fields") is not None and "body_markdown" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
+        super().save(*args, **kwargs)
+
+
+class Enrollment(models.Model):
+    """A learner's place in a course. Created only when the disclosures are acknowledged."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollments")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrollments")
+    disclosures_acknowledged_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="enrollment_unique_user_course"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.course}"
+
+
+class ModuleProgress(models.Model):
+    """What a learner did in one module. Seconds are credited by the server (see services)."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="progress")
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="progress")
+    first_viewed_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    seconds_spent = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "module progress"
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "module"], name="progress_unique_module"),
+            models.CheckConstraint(
+                condition=Q(last_seen_at__gte=F("first_viewed_at")), name="progress_seen_after_first_view"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enrollment} / {self.module}"

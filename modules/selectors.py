@@ -1,0 +1,213 @@
+"""Reads for the learner's path. `course_progress` is the one completion rule every page uses."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from modules.models import Course, Enrollment, Module, ModuleProgress
+
+COMPLETE = "complete"
+OPEN = "open"
+LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class ModuleState:
+    module: Module
+    status: str  # complete | open | locked
+    progress: ModuleProgress | None
+
+    @property
+    def is_complete(self):
+        return self.status == COMPLETE
+
+    @property
+    def is_locked(self):
+        return self.status == LOCKED
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stage of the completion rule, in the order a learner meets them."""
+
+    key: str
+    label: str
+    done: bool
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    course: Course
+    enrollment: Enrollment | None
+    modules: list[ModuleState]
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def is_enrolled(self):
+        return self.enrollment is not None
+
+    @property
+    def completed_count(self):
+        return sum(1 for state in self.modules if state.is_complete)
+
+    @property
+    def module_count(self):
+        return len(self.modules)
+
+    @property
+    def percent(self):
+        """Share of modules complete, as a whole percent for the progress bar (rounded down)."""
+        if not self.modules:
+            return 0
+        return self.completed_count * 100 // self.module_count
+
+    @property
+    def all_modules_complete(self):
+        return self.is_enrolled and self.completed_count == self.module_count
+
+    @property
+    def seconds_spent(self):
+        return sum(state.progress.seconds_spent for state in self.modules if state.progress)
+
+    @property
+    def next_module(self):
+        """The first module not yet complete: where "Continue" leads."""
+        for state in self.modules:
+            if not state.is_complete:
+                return state.module
+        return None
+
+    @property
+    def stage(self):
+        """Key of the first step not yet done ("done" when every step is)."""
+        for step in self.steps:
+            if not step.done:
+                return step.key
+        return "done"
+
+    @property
+    def missing(self):
+        return [step.label for step in self.steps if not step.done]
+
+    @property
+    def current_step(self):
+        for step in self.steps:
+            if not step.done:
+                return step
+        return None
+
+    @property
+    def continue_url(self):
+        step = self.current_step
+        if step is None:
+            return reverse("course_detail", args=[self.course.slug])
+        return step.url or reverse("course_detail", args=[self.course.slug])
+
+    def state_for(self, module):
+        for state in self.modules:
+            if state.module.pk == module.pk:
+                return state
+        raise LookupError(module)
+
+    def neighbours(self, module):
+        """(previous, next) modules around `module` in course order."""
+        ordered = [state.module for state in self.modules]
+        index = next(i for i, m in enumerate(ordered) if m.pk == module.pk)
+        previous = ordered[index - 1] if index > 0 else None
+        following = ordered[index + 1] if index + 1 < len(ordered) else None
+        return previous, following
+
+
+def _module_states(modules, progress_by_module):
+    """Modules open in order: one opens only when the one before it is complete."""
+    states = []
+    previous_complete = True
+    for module in modules:
+        progress = progress_by_module.get(module.pk)
+        if progress is not None and progress.completed_at is not None:
+            status = COMPLETE
+        elif previous_complete:
+            status = OPEN
+        else:
+            status = LOCKED
+        states.append(ModuleState(module=module, status=status, progress=progress))
+        previous_complete = status == COMPLETE
+    return states
+
+
+def _steps(course, enrollment, states):
+    course_url = reverse("course_detail", args=[course.slug])
+    next_open = next((s.module for s in states if not s.is_complete), None)
+    modules_url = reverse("module_detail", args=[course.slug, next_open.slug]) if next_open else course_url
+    enrolled = enrollment is not None
+    return [
+        Step("enrol", "Read the disclosures and enrol", enrolled, course_url),
+        Step(
+            "modules",
+            "Complete every module",
+            enrolled and all(s.is_complete for s in states),
+            modules_url,
+        ),
+    ]
+
+
+def build_course_progress(course, enrollment, modules, progress_rows):
+    progress_by_module = {row.module_id: row for row in progress_rows}
+    states = _module_states(modules, progress_by_module)
+    return CourseProgress(
+        course=course, enrollment=enrollment, modules=states, steps=_steps(course, enrollment, states)
+    )
+
+
+def course_progress(*, user, course):
+    """Where `user` is in `course` and what is still missing. Three queries, whatever the size."""
+    enrollment = None
+    if user.is_authenticated:
+        enrollment = Enrollment.objects.filter(user=user, course=course).first()
+    modules = list(course.modules.order_by("position"))
+    progress_rows = list(ModuleProgress.objects.filter(enrollment=enrollment)) if enrollment else []
+    return build_course_progress(course, enrollment, modules, progress_rows)
+
+
+def dashboard_progress(*, user):
+    """Every course the user is enrolled in, with its progress, in a fixed number of queries."""
+    enrollments = list(
+        Enrollment.objects.filter(user=user).select_related("course").order_by("-created_at")
+    )
+    course_ids = [e.course_id for e in enrollments]
+    modules_by_course = {}
+    for module in Module.objects.filter(course_id__in=course_ids).order_by("course_id", "position"):
+        modules_by_course.setdefault(module.course_id, []).append(module)
+    progress_by_enrollment = {}
+    for row in ModuleProgress.objects.filter(enrollment__in=enrollments):
+        progress_by_enrollment.setdefault(row.enrollment_id, []).append(row)
+    return [
+        build_course_progress(
+            e.course, e, modules_by_course.get(e.course_id, []), progress_by_enrollment.get(e.pk, [])
+        )
+        for e in enrollments
+    ]
+
+
+def catalogue_courses():
+    """Published courses a learner can still take for credit, with their module counts."""
+    today = timezone.localdate()
+    return (
+        Course.objects.filter(is_published=True, expiry_date__gte=today, release_date__lte=today)
+        .annotate(module_count=Count("modules", filter=Q(modules__isnull=False)))
+        .order_by("title")
+    )
+
+
+def enrolled_course_ids(*, user):
+    if not user.is_authenticated:
+        return set()
+    return set(Enrollment.objects.filter(user=user).values_list("course_id", flat=True))
+
+
+def course_for_learner(slug):
+    """A published course by slug, or None (drafts are seen only through the admin preview)."""
+    return Course.objects.filter(slug=slug, is_published=True).prefetch_related("planners").first()

@@ -1,0 +1,118 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from modules import selectors, services
+from modules.forms import EnrolForm
+
+
+def _course_or_404(slug):
+    course = selectors.course_for_learner(slug)
+    if course is None:
+        raise Http404("No such course.")
+    return course
+
+
+def _module_or_404(progress, module_slug):
+    for state in progress.modules:
+        if state.module.slug == module_slug:
+            return state
+    raise Http404("No such module.")
+
+
+@require_GET
+def catalogue(request):
+    return render(
+        request,
+        "modules/catalogue.html",
+        {
+            "courses": selectors.catalogue_courses(),
+            "enrolled_ids": selectors.enrolled_course_ids(user=request.user),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def course_detail(request, slug):
+    course = _course_or_404(slug)
+    form = EnrolForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if form.is_valid():
+            try:
+                services.enrollment_create(user=request.user, course=course)
+            except services.LearnerPathError as error:
+                messages.error(request, str(error))
+                return redirect("course_detail", slug=course.slug)
+            progress = selectors.course_progress(user=request.user, course=course)
+            messages.success(request, "You are enrolled. Start with the first module.")
+            return redirect(progress.continue_url)
+    progress = selectors.course_progress(user=request.user, course=course)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "modules/course_detail.html", {"course": course, "progress": progress, "form": form}, status=status
+    )
+
+
+@login_required
+@require_GET
+def module_detail(request, course_slug, module_slug):
+    course = _course_or_404(course_slug)
+    progress = selectors.course_progress(user=request.user, course=course)
+    state = _module_or_404(progress, module_slug)
+    if not progress.is_enrolled:
+        messages.info(request, "Read the disclosures and enrol to open the modules.")
+        return redirect("course_detail", slug=course.slug)
+    if state.is_locked:
+        return render(
+            request,
+            "modules/module_locked.html",
+            {"course": course, "progress": progress, "module": state.module, "open_module": progress.next_module},
+            status=403,
+        )
+    services.module_view_record(enrollment=progress.enrollment, module=state.module)
+    previous, following = progress.neighbours(state.module)
+    return render(
+        request,
+        "modules/module_detail.html",
+        {
+            "course": course,
+            "progress": progress,
+            "module": state.module,
+            "state": state,
+            "previous": previous,
+            "next": following,
+        },
+    )
+
+
+@login_required
+@require_POST
+def module_complete(request, course_slug, module_slug):
+    course = _course_or_404(course_slug)
+    progress = selectors.course_progress(user=request.user, course=course)
+    state = _module_or_404(progress, module_slug)
+    if not progress.is_enrolled:
+        messages.info(request, "Read the disclosures and enrol to open the modules.")
+        return redirect("course_detail", slug=course.slug)
+    try:
+        services.module_complete(enrollment=progress.enrollment, module=state.module)
+    except services.LearnerPathError as error:
+        messages.error(request, str(error))
+        return redirect("course_detail", slug=course.slug)
+    _, following = progress.neighbours(state.module)
+    if following is not None:
+        messages.success(request, f"“{state.module.title}” is complete.")
+        return redirect("module_detail", course_slug=course.slug, module_slug=following.slug)
+    messages.success(request, "You have completed every module of this course.")
+    return redirect("course_detail", slug=course.slug)
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    return render(request, "modules/dashboard.html", {"rows": selectors.dashboard_progress(user=request.user)})

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite needs when they are missing: Chromium (for
+# Playwright) and the PostgreSQL 15 server (for the second run of the suite).
+# With CI=true a package that cannot be installed is an error; on a laptop it is a warning,
+# and the tests that need it skip with a reason.
+set -euo pipefail
+
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  echo "Installing ${need[*]} with apt-get..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  exit 0
+fi
+
+msg="Missing system packages: ${need[*]} (install them with: sudo apt-get install ${need[*]})"
+if [ "${CI:-}" = "true" ]; then
+  echo "ERROR: $msg" >&2
+  exit 1
+fi
+echo "WARNING: $msg; the tests that need them will skip." >&2
