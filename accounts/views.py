@@ -13,7 +13,7 @@ from accounts.models import License
 def signup(request):
     if request.user.is_authenticated:
         return redirect("dashboard")
-    form = SignUpForm(request.POST or None)
+    form = SignUpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -26,7 +26,7 @@ def signup(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    form = ProfileForm(request.POST or None, instance=request.user)
+    form = ProfileForm(request.POST if request.method == "POST" else None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Your profile is saved.")
@@ -49,7 +49,7 @@ def _own_license_or_404(request, pk):
 @require_http_methods(["GET", "POST"])
 def license_edit(request, pk=None):
     instance = _own_license_or_404(request, pk) if pk else None
-    form = LicenseForm(request.POST or None, instance=instance, user=request.user)
+    form = LicenseForm(request.POST if request.method == "POST" else None, instance=instance, user=request.user)
     if request.method == "POST" and form.is_valid():
         services.license_save(user=request.user, form=form)
         messages.success(request, "License saved.")

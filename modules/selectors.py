@@ -210,4 +210,4 @@ def enrolled_course_ids(*, user):
 
 def course_for_learner(slug):
     """A published course by slug, or None (drafts are seen only through the admin preview)."""
-    return Course.objects.filter(slug=slug, is_published=True).prefetch_related("planners").first()
+    return Course.objects.filter(slug=slug, is_published=True).first()

@@ -8,7 +8,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from modules.models import Course, Enrollment, Module, ModuleProgress, Planner
-from modules.selectors import course_progress
 
 
 class LearnerPathError(Exception):
@@ -55,12 +54,18 @@ def _touch(enrollment, module, now):
     if not created:
         progress.seconds_spent += _credit_seconds(progress, now)
         progress.last_seen_at = max(now, progress.last_seen_at)
-    return progress
+    return progress, created
 
 
 def _require_open(enrollment, module):
-    state = course_progress(user=enrollment.user, course=module.course).state_for(module)
-    if state.is_locked:
+    """The completion rule's ordering, checked in one query: every earlier module is complete."""
+    completed = ModuleProgress.objects.filter(enrollment=enrollment, completed_at__isnull=False)
+    earlier_incomplete = (
+        Module.objects.filter(course_id=module.course_id, position__lt=module.position)
+        .exclude(pk__in=completed.values("module_id"))
+        .exists()
+    )
+    if earlier_incomplete:
         raise LearnerPathError("Complete the modules before this one first.")
 
 
@@ -69,8 +74,9 @@ def module_view_record(*, enrollment, module, now=None):
     """Record that the learner has the module open now, crediting time since the last request."""
     now = now or timezone.now()
     _require_open(enrollment, module)
-    progress = _touch(enrollment, module, now)
-    progress.save(update_fields=["seconds_spent", "last_seen_at"])
+    progress, created = _touch(enrollment, module, now)
+    if not created:
+        progress.save(update_fields=["seconds_spent", "last_seen_at"])
     return progress
 
 
@@ -79,7 +85,7 @@ def module_complete(*, enrollment, module, now=None):
     """Mark a module complete (idempotent). Only an open module can be completed."""
     now = now or timezone.now()
     _require_open(enrollment, module)
-    progress = _touch(enrollment, module, now)
+    progress, _ = _touch(enrollment, module, now)
     if progress.completed_at is None:
         progress.completed_at = now
     progress.save(update_fields=["seconds_spent", "last_seen_at", "completed_at"])

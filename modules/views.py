@@ -38,7 +38,7 @@ def catalogue(request):
 @require_http_methods(["GET", "POST"])
 def course_detail(request, slug):
     course = _course_or_404(slug)
-    form = EnrolForm(request.POST or None)
+    form = EnrolForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())

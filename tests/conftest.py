@@ -1,0 +1,70 @@
+"""Personas shared by every test: learner (alice), other_learner (bob), author, board reviewer, admin."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+
+from accounts.roles import AUTHORS, CE_BOARD
+from tests.factories import LicenseFactory, UserFactory, course_with_modules
+
+PASSWORD = "correct-horse-battery"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def shared_path(*parts):
+    """A file in ../shared/conformance. Skips when ../shared is absent, except in CI where it must exist."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{path} is missing; CI must have ../shared beside the clone.")
+        pytest.skip(f"{path} is absent (the conformance data lives in ../shared)")
+    return path
+
+
+@pytest.fixture
+def learner(db):
+    user = UserFactory(email="alice@example.com", first_name="Alice", last_name="Nguyen", credentials="RN, BSN")
+    LicenseFactory(user=user, state="FL", number="RN1234567")
+    return user
+
+
+@pytest.fixture
+def other_learner(db):
+    return UserFactory(email="bob@example.com", first_name="Bob", last_name="Okafor")
+
+
+@pytest.fixture
+def author(db):
+    user = UserFactory(email="author@example.com", first_name="Andrea", last_name="Author", is_staff=True)
+    user.groups.add(Group.objects.get(name=AUTHORS))
+    return user
+
+
+@pytest.fixture
+def board(db):
+    user = UserFactory(email="board@example.com", first_name="Bernard", last_name="Board")
+    user.groups.add(Group.objects.get(name=CE_BOARD))
+    return user
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def course(db):
+    return course_with_modules(3, slug="hamstring", title="Hamstring course")
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The production hasher is slow on purpose; tests create hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
