@@ -57,6 +57,10 @@ class LicenseForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
+        self.fields["number"].error_messages["required"] = (
+            "Enter the license number exactly as your board issued it."
+        )
+        self.fields["state"].error_messages["required"] = "Choose the state that issued the license."
         self.fields["state"].error_messages["invalid_choice"] = (
             "Choose the state that issued the license (a US postal code such as FL or NY)."
         )
@@ -66,14 +70,18 @@ class LicenseForm(forms.ModelForm):
         if not number:
             raise forms.ValidationError("Enter the license number exactly as your board issued it.")
         if not all(ch.isalnum() or ch in "-. " for ch in number):
-            raise forms.ValidationError("A license number may contain only letters, digits, spaces, dots and dashes.")
+            raise forms.ValidationError(
+                "A license number may contain only letters, digits, spaces, dots and dashes."
+            )
         return number
 
     def clean(self):
         cleaned = super().clean()
         state, profession, number = cleaned.get("state"), cleaned.get("profession"), cleaned.get("number")
         if state and profession and number:
-            duplicates = License.objects.filter(user=self.user, state=state, profession=profession, number=number)
+            duplicates = License.objects.filter(
+                user=self.user, state=state, profession=profession, number=number
+            )
             if self.instance.pk:
                 duplicates = duplicates.exclude(pk=self.instance.pk)
             if duplicates.exists():

@@ -49,7 +49,9 @@ def _own_license_or_404(request, pk):
 @require_http_methods(["GET", "POST"])
 def license_edit(request, pk=None):
     instance = _own_license_or_404(request, pk) if pk else None
-    form = LicenseForm(request.POST if request.method == "POST" else None, instance=instance, user=request.user)
+    form = LicenseForm(
+        request.POST if request.method == "POST" else None, instance=instance, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         services.license_save(user=request.user, form=form)
         messages.success(request, "License saved.")

@@ -47,21 +47,61 @@ class PlannerInline(admin.TabularInline):
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "contact_hours", "is_published", "release_date", "expiry_date", "module_count"]
+    list_display = [
+        "title",
+        "slug",
+        "contact_hours",
+        "is_published",
+        "release_date",
+        "expiry_date",
+        "module_count",
+    ]
     list_filter = ["is_published"]
     search_fields = ["title", "slug", "summary", "ce_broker_course_number"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [PlannerInline, ModuleInline]
     fieldsets = (
-        (None, {"fields": ("title", "slug", "summary", "is_published", "original_author", "original_source")}),
-        ("Credit", {"fields": ("contact_hours", "contact_hours_calculation", "minimum_minutes",
-                               "release_date", "expiry_date")}),
-        ("Provider and accreditation", {"fields": ("provider_name", "provider_address", "provider_web_address",
-                                                   "provider_approval_number", "accreditation_statement",
-                                                   "ce_broker_course_number")}),
-        ("Disclosures shown before the activity", {"fields": ("learning_outcome", "completion_criteria",
-                                                               "disclosure_relationships", "disclosure_mitigation",
-                                                               "commercial_support")}),
+        (
+            None,
+            {"fields": ("title", "slug", "summary", "is_published", "original_author", "original_source")},
+        ),
+        (
+            "Credit",
+            {
+                "fields": (
+                    "contact_hours",
+                    "contact_hours_calculation",
+                    "minimum_minutes",
+                    "release_date",
+                    "expiry_date",
+                )
+            },
+        ),
+        (
+            "Provider and accreditation",
+            {
+                "fields": (
+                    "provider_name",
+                    "provider_address",
+                    "provider_web_address",
+                    "provider_approval_number",
+                    "accreditation_statement",
+                    "ce_broker_course_number",
+                )
+            },
+        ),
+        (
+            "Disclosures shown before the activity",
+            {
+                "fields": (
+                    "learning_outcome",
+                    "completion_criteria",
+                    "disclosure_relationships",
+                    "disclosure_mitigation",
+                    "commercial_support",
+                )
+            },
+        ),
         ("References", {"fields": ("references_markdown",)}),
     )
 
@@ -139,7 +179,14 @@ class EnrollmentAdmin(admin.ModelAdmin):
 class ModuleProgressAdmin(admin.ModelAdmin):
     list_display = ["enrollment", "module", "first_viewed_at", "completed_at", "seconds_spent"]
     list_select_related = ["enrollment__user", "enrollment__course", "module"]
-    readonly_fields = ["enrollment", "module", "first_viewed_at", "last_seen_at", "completed_at", "seconds_spent"]
+    readonly_fields = [
+        "enrollment",
+        "module",
+        "first_viewed_at",
+        "last_seen_at",
+        "completed_at",
+        "seconds_spent",
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -14,15 +14,41 @@ from pathlib import Path
 from django.utils.text import slugify
 
 COURSE_FIELDS = (
-    "title", "summary", "original_author", "original_source", "provider_name", "provider_address",
-    "provider_web_address", "provider_approval_number", "accreditation_statement", "ce_broker_course_number",
-    "learning_outcome", "completion_criteria", "disclosure_relationships", "disclosure_mitigation",
-    "commercial_support", "references_markdown", "contact_hours", "contact_hours_calculation",
-    "minimum_minutes", "release_date", "expiry_date", "is_published",
+    "title",
+    "summary",
+    "original_author",
+    "original_source",
+    "provider_name",
+    "provider_address",
+    "provider_web_address",
+    "provider_approval_number",
+    "accreditation_statement",
+    "ce_broker_course_number",
+    "learning_outcome",
+    "completion_criteria",
+    "disclosure_relationships",
+    "disclosure_mitigation",
+    "commercial_support",
+    "references_markdown",
+    "contact_hours",
+    "contact_hours_calculation",
+    "minimum_minutes",
+    "release_date",
+    "expiry_date",
+    "is_published",
 )
 REQUIRED_COURSE_FIELDS = (
-    "title", "summary", "provider_name", "accreditation_statement", "learning_outcome", "completion_criteria",
-    "disclosure_relationships", "contact_hours", "contact_hours_calculation", "release_date", "expiry_date",
+    "title",
+    "summary",
+    "provider_name",
+    "accreditation_statement",
+    "learning_outcome",
+    "completion_criteria",
+    "disclosure_relationships",
+    "contact_hours",
+    "contact_hours_calculation",
+    "release_date",
+    "expiry_date",
 )
 PLANNER_FIELDS = ("name", "credentials", "role", "is_nurse_planner", "financial_relationships")
 
@@ -91,14 +117,16 @@ def read_course_folder(folder) -> CourseSpec:
     slugs = [m.slug for m in modules]
     if len(set(slugs)) != len(slugs):
         raise ContentError(f"{meta_path}: two modules share a slug.")
-    return CourseSpec(slug=meta["slug"], fields=fields, planners=planners, modules=tuple(modules), folder=folder)
+    return CourseSpec(
+        slug=meta["slug"], fields=fields, planners=planners, modules=tuple(modules), folder=folder
+    )
 
 
 def _decimal(value, path, name):
     try:
         return Decimal(str(value))
     except InvalidOperation as error:
-        raise ContentError(f"{path}: {name} must be a decimal number such as \"1.00\".") from error
+        raise ContentError(f'{path}: {name} must be a decimal number such as "1.00".') from error
 
 
 WORDS_PER_MINUTE = 200
@@ -132,12 +160,14 @@ def split_article(text: str) -> tuple[str | None, list[ModuleSpec]]:
     modules = []
     used_slugs: set[str] = set()
     for index, (heading, lines) in enumerate(sections):
-        body_lines = ([*preamble, "", *lines] if index == 0 else lines)
+        body_lines = [*preamble, "", *lines] if index == 0 else lines
         body = "\n".join(body_lines).strip() + "\n"
         slug = _unique_slug(slugify(heading)[:50] or f"module-{index + 1}", used_slugs)
         minutes = max(1, round(len(body.split()) / WORDS_PER_MINUTE))
         modules.append(
-            ModuleSpec(slug=slug, title=heading[:200], objectives=(), estimated_minutes=minutes, body_markdown=body)
+            ModuleSpec(
+                slug=slug, title=heading[:200], objectives=(), estimated_minutes=minutes, body_markdown=body
+            )
         )
     return title, modules
 

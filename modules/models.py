@@ -32,9 +32,7 @@ class Course(models.Model):
         "relevant financial relationships",
         help_text="Relevant financial relationships of planners and authors, or a statement that there are none.",
     )
-    disclosure_mitigation = models.TextField(
-        "mitigation of relevant financial relationships", blank=True
-    )
+    disclosure_mitigation = models.TextField("mitigation of relevant financial relationships", blank=True)
     commercial_support = models.TextField(default="This activity received no commercial support.")
     references_markdown = models.TextField("references", blank=True)
 
@@ -74,9 +72,7 @@ class Planner(models.Model):
     is_nurse_planner = models.BooleanField(
         default=False, help_text="The nurse planner signs the certificate."
     )
-    financial_relationships = models.CharField(
-        max_length=300, default="No relevant financial relationships."
-    )
+    financial_relationships = models.CharField(max_length=300, default="No relevant financial relationships.")
 
     class Meta:
         ordering = ["position", "id"]

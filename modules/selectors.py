@@ -174,9 +174,7 @@ def course_progress(*, user, course):
 
 def dashboard_progress(*, user):
     """Every course the user is enrolled in, with its progress, in a fixed number of queries."""
-    enrollments = list(
-        Enrollment.objects.filter(user=user).select_related("course").order_by("-created_at")
-    )
+    enrollments = list(Enrollment.objects.filter(user=user).select_related("course").order_by("-created_at"))
     course_ids = [e.course_id for e in enrollments]
     modules_by_course = {}
     for module in Module.objects.filter(course_id__in=course_ids).order_by("course_id", "position"):

@@ -148,10 +148,14 @@ def course_load(*, spec, report=None):
 def _load_planners(course, planners, report):
     existing = list(course.planners.order_by("position", "id"))
     wanted = [{"position": i, **p} for i, p in enumerate(planners, start=1)]
-    current = [
-        {"position": p.position, **{k: getattr(p, k) for k in wanted[0] if k != "position"}}
-        for p in existing
-    ] if wanted else []
+    current = (
+        [
+            {"position": p.position, **{k: getattr(p, k) for k in wanted[0] if k != "position"}}
+            for p in existing
+        ]
+        if wanted
+        else []
+    )
     if current == wanted and len(existing) == len(wanted):
         report.unchanged.extend(f"planner {p['name']}" for p in wanted)
         return
@@ -167,7 +171,9 @@ def _load_modules(course, module_specs, report):
     moving = [
         m for slug, m in by_slug.items() if slug in wanted_positions and m.position != wanted_positions[slug]
     ]
-    orphans = [m for slug, m in by_slug.items() if slug not in wanted_positions and m.position <= len(module_specs)]
+    orphans = [
+        m for slug, m in by_slug.items() if slug not in wanted_positions and m.position <= len(module_specs)
+    ]
     # Positions are unique per course; park movers (and modules no longer in the files) out of
     # the way before renumbering.
     for offset, module in enumerate([*moving, *orphans], start=1):

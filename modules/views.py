@@ -54,7 +54,10 @@ def course_detail(request, slug):
     progress = selectors.course_progress(user=request.user, course=course)
     status = 400 if request.method == "POST" else 200
     return render(
-        request, "modules/course_detail.html", {"course": course, "progress": progress, "form": form}, status=status
+        request,
+        "modules/course_detail.html",
+        {"course": course, "progress": progress, "form": form},
+        status=status,
     )
 
 
@@ -71,7 +74,12 @@ def module_detail(request, course_slug, module_slug):
         return render(
             request,
             "modules/module_locked.html",
-            {"course": course, "progress": progress, "module": state.module, "open_module": progress.next_module},
+            {
+                "course": course,
+                "progress": progress,
+                "module": state.module,
+                "open_module": progress.next_module,
+            },
             status=403,
         )
     services.module_view_record(enrollment=progress.enrollment, module=state.module)
@@ -115,4 +123,6 @@ def module_complete(request, course_slug, module_slug):
 @login_required
 @require_GET
 def dashboard(request):
-    return render(request, "modules/dashboard.html", {"rows": selectors.dashboard_progress(user=request.user)})
+    return render(
+        request, "modules/dashboard.html", {"rows": selectors.dashboard_progress(user=request.user)}
+    )

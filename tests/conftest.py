@@ -25,7 +25,9 @@ def shared_path(*parts):
 
 @pytest.fixture
 def learner(db):
-    user = UserFactory(email="alice@example.com", first_name="Alice", last_name="Nguyen", credentials="RN, BSN")
+    user = UserFactory(
+        email="alice@example.com", first_name="Alice", last_name="Nguyen", credentials="RN, BSN"
+    )
     LicenseFactory(user=user, state="FL", number="RN1234567")
     return user
 

@@ -77,7 +77,7 @@ class ModuleFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"module-{n}")
     title = factory.Sequence(lambda n: f"Module {n}")
     objectives = factory.LazyFunction(lambda: ["Describe the thing."])
-    body_markdown = "Some **text**.\n\n!!! key-points \"Key points\"\n    - one point\n"
+    body_markdown = 'Some **text**.\n\n!!! key-points "Key points"\n    - one point\n'
     estimated_minutes = 5
 
 

@@ -29,8 +29,14 @@ def test_anonymous_sees_catalogue_and_overview_with_every_disclosure(client, cou
     response = client.get(reverse("course_detail", args=[course.slug]))
     assert response.status_code == 200
     for label in (
-        "Learning outcome", "Criteria for successful completion", "Contact hours", "Accreditation",
-        "Relevant financial relationships", "Commercial support", "expires on", "Planners and authors",
+        "Learning outcome",
+        "Criteria for successful completion",
+        "Contact hours",
+        "Accreditation",
+        "Relevant financial relationships",
+        "Commercial support",
+        "expires on",
+        "Planners and authors",
     ):
         assert label in response.text
     assert course.contact_hours_calculation in response.text
@@ -78,7 +84,9 @@ def test_enrolling_twice_keeps_one_enrollment(learner, course):
 
 def test_expired_course_cannot_be_enrolled(learner):
     expired = course_with_modules(
-        1, release_date=timezone.localdate() - timedelta(days=400), expiry_date=timezone.localdate() - timedelta(days=1)
+        1,
+        release_date=timezone.localdate() - timedelta(days=400),
+        expiry_date=timezone.localdate() - timedelta(days=1),
     )
     with pytest.raises(LearnerPathError, match="expired"):
         enrollment_create(user=learner, course=expired)

@@ -57,8 +57,12 @@ def test_pages_cost_the_same_with_1_and_50_learners_enrolled(client):
     course = course_with_modules(3)
     first = enrolled_learner_in(course, completed=1)
     client.force_login(first)
-    urls = [reverse("catalogue"), reverse("course_detail", args=[course.slug]), reverse("dashboard"),
-            reverse("module_detail", args=[course.slug, "m2"])]
+    urls = [
+        reverse("catalogue"),
+        reverse("course_detail", args=[course.slug]),
+        reverse("dashboard"),
+        reverse("module_detail", args=[course.slug, "m2"]),
+    ]
     for url in urls:
         client.get(url)  # the first visit to a module creates its progress row; measure steady state
     before = [count_queries(client, url) for url in urls]

@@ -8,19 +8,45 @@ from accounts.roles import AUTHORS, CE_BOARD
 
 # Known passwords, so they may exist only on a developer's machine (the command refuses with DEBUG off).
 DEMO_ACCOUNTS = [
-    {"email": "learner@example.com", "password": "learner-demo-pass", "first_name": "Alice",
-     "last_name": "Nguyen", "credentials": "RN, BSN", "role": "learner"},
-    {"email": "author@example.com", "password": "author-demo-pass", "first_name": "Andrea",
-     "last_name": "Author", "credentials": "MSN, RN", "role": AUTHORS},
-    {"email": "board@example.com", "password": "board-demo-pass", "first_name": "Bernard",
-     "last_name": "Board", "credentials": "RN", "role": CE_BOARD},
-    {"email": "admin@example.com", "password": "admin-demo-pass", "first_name": "Ada",
-     "last_name": "Admin", "credentials": "", "role": "admin"},
+    {
+        "email": "learner@example.com",
+        "password": "learner-demo-pass",
+        "first_name": "Alice",
+        "last_name": "Nguyen",
+        "credentials": "RN, BSN",
+        "role": "learner",
+    },
+    {
+        "email": "author@example.com",
+        "password": "author-demo-pass",
+        "first_name": "Andrea",
+        "last_name": "Author",
+        "credentials": "MSN, RN",
+        "role": AUTHORS,
+    },
+    {
+        "email": "board@example.com",
+        "password": "board-demo-pass",
+        "first_name": "Bernard",
+        "last_name": "Board",
+        "credentials": "RN",
+        "role": CE_BOARD,
+    },
+    {
+        "email": "admin@example.com",
+        "password": "admin-demo-pass",
+        "first_name": "Ada",
+        "last_name": "Admin",
+        "credentials": "",
+        "role": "admin",
+    },
 ]
 
 
 class Command(BaseCommand):
-    help = "Create the demo learner, author, CE board reviewer and admin (development only; DEBUG must be on)."
+    help = (
+        "Create the demo learner, author, CE board reviewer and admin (development only; DEBUG must be on)."
+    )
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -31,8 +57,11 @@ class Command(BaseCommand):
                 if User.objects.filter(email__iexact=account["email"]).exists():
                     continue
                 user = User.objects.create_user(
-                    email=account["email"], password=account["password"], first_name=account["first_name"],
-                    last_name=account["last_name"], credentials=account["credentials"],
+                    email=account["email"],
+                    password=account["password"],
+                    first_name=account["first_name"],
+                    last_name=account["last_name"],
+                    credentials=account["credentials"],
                 )
                 role = account["role"]
                 if role == "admin":
@@ -41,8 +70,9 @@ class Command(BaseCommand):
                     user.is_staff = role == AUTHORS  # authors work in the admin
                     user.groups.add(Group.objects.get(name=role))
                 else:
-                    License.objects.create(user=user, state="FL", number="RN9999999", profession="RN",
-                                           is_primary=True)
+                    License.objects.create(
+                        user=user, state="FL", number="RN9999999", profession="RN", is_primary=True
+                    )
                 user.save()
                 created.append(account)
         if not created:
@@ -50,4 +80,6 @@ class Command(BaseCommand):
             return
         self.stdout.write("Demo accounts (development only):")
         for account in created:
-            self.stdout.write(f"  {account['role']:<9} {account['email']:<22} password: {account['password']}")
+            self.stdout.write(
+                f"  {account['role']:<9} {account['email']:<22} password: {account['password']}"
+            )

@@ -62,5 +62,7 @@ class Command(BaseCommand):
         for line in report.lines():
             self.stdout.write(line)
         self.stdout.write(
-            self.style.SUCCESS(f"{saved.title}: {len(modules)} modules. The course is unpublished until you publish it.")
+            self.style.SUCCESS(
+                f"{saved.title}: {len(modules)} modules. The course is unpublished until you publish it."
+            )
         )
