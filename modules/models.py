@@ -34,7 +34,8 @@ class Course(models.Model):
     )
     disclosure_mitigation = models.TextField("mitigation of relevant financial relationships", blank=True)
     commercial_support = models.TextField(default="This activity received no commercial support.")
-    references_markdown = models.TextField("references", blank=True)
+    references_markdown = models.TextField("references (Markdown)", blank=True)
+    references_html = models.TextField(editable=False, default="")
 
     contact_hours = models.DecimalField(max_digits=5, decimal_places=2)
     contact_hours_calculation = models.TextField("how contact hours were calculated")
@@ -59,6 +60,13 @@ class Course(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        # Rendered once here, like module bodies, so no request renders Markdown.
+        self.references_html = render_markdown(self.references_markdown)
+        if kwargs.get("update_fields") is not None and "references_markdown" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "references_html"}
+        super().save(*args, **kwargs)
 
 
 class Planner(models.Model):

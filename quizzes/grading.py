@@ -103,7 +103,7 @@ class Key:
     correct_ids: frozenset[str] = frozenset()
     weights: Mapping[str, Decimal] = field(default_factory=dict, hash=False)  # percent per choice
     multiple_mode: str = "all_or_nothing"
-    correct_order: Order = ()
+    correct_order: tuple[str, ...] = ()
     ordering_mode: str = "all_or_nothing"
     matches: Mapping[str, str] = field(default_factory=dict, hash=False)  # prompt id -> answer id
     answer_ids: tuple[str, ...] = ()  # matching: every answer offered, distractors included
@@ -121,6 +121,10 @@ class Key:
         for name, value in normalized.items():
             object.__setattr__(self, name, value)  # frozen: __post_init__ is the one place to normalize
         _check_key(self)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Read-only mapping proxies cannot be pickled or deep-copied; the JSON snapshot can.
+        return key_from_snapshot, (key_to_snapshot(self),)
 
 
 def _normalized_weights(weights: object) -> dict[str, Decimal]:
@@ -185,7 +189,7 @@ def _check_multiple_key(key: Key) -> None:
     _require(abs(total - 100) <= WEIGHT_SUM_TOLERANCE, "the positive weights must add up to 100")
 
 
-# --- snapshots -------------------------------------------------------------------------------------
+# --- snapshots ------------------------------------------------------------------------------------
 
 _SNAPSHOT_FIELDS = frozenset(Key.__dataclass_fields__)
 
@@ -216,11 +220,11 @@ def key_from_snapshot(data: Mapping[str, object]) -> Key:
     _require(not missing, f"answer key snapshot lacks {sorted(missing)}")
     try:
         return Key(**data)  # type: ignore[arg-type]  # Key.__post_init__ checks and converts every field
-    except TypeError as error:  # e.g. an unhashable id inside correct_ids
+    except TypeError as error:  # e.g. a list where the kind or a mode should be
         raise AnswerKeyError(f"malformed answer key snapshot: {error}") from None
 
 
-# --- response validation -----------------------------------------------------------------------------
+# --- response validation --------------------------------------------------------------------------
 
 _NOT_ACCEPTED = "This answer is not in a form this question accepts."
 _FOREIGN_CHOICE = "This answer mentions a choice that is not part of the question."
@@ -291,7 +295,7 @@ def validate_response(key: Key, response: object) -> NormalizedResponse:
     return _VALIDATORS[key.kind](key, response)
 
 
-# --- ordering modes (Moodle qtype_ordering) ---------------------------------------------------------
+# --- ordering modes (Moodle qtype_ordering) -------------------------------------------------------
 # Each returns (earned, possible); the fraction is earned / possible, as in Moodle.
 
 
@@ -386,7 +390,7 @@ _ORDERING_SCORERS: dict[str, Callable[[Order, Order], tuple[int, int]]] = {
 }
 
 
-# --- scoring -----------------------------------------------------------------------------------------
+# --- scoring --------------------------------------------------------------------------------------
 
 
 def _partial_weights(key: Key) -> tuple[Mapping[str, Decimal], Decimal]:

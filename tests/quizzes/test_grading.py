@@ -1,11 +1,13 @@
 """quizzes.grading: pure functions, no database."""
 
+import copy
 import json
 import os
+import pickle
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from itertools import combinations
+from itertools import combinations, pairwise
 from pathlib import Path
 
 import pytest
@@ -76,7 +78,7 @@ EVERY_KIND = {
 }
 
 
-# --- one kind at a time -------------------------------------------------------------------------------
+# --- one kind at a time ---------------------------------------------------------------------------
 
 
 def test_single_choice_earns_full_points_only_for_the_correct_choice():
@@ -154,7 +156,7 @@ def test_grade_rounds_down_so_nobody_is_credited_with_points_not_earned():
     assert grade(longest_subset, swapped_last_two) == Decimal("1.66")  # 1.666..., not 1.67
 
 
-# --- ordering, one Moodle mode at a time (correct order: one two three four) -----------------------------
+# --- ordering, one Moodle mode at a time (correct order: one two three four) ----------------------
 
 
 def test_ordering_all_or_nothing_gives_nothing_for_one_misplaced_item():
@@ -218,7 +220,7 @@ def test_ordering_relative_to_correct_credits_items_by_distance_from_their_place
     assert fraction(key, ["four", "three", "two", "one"]) == Decimal(4) / Decimal(12)
 
 
-# --- Moodle conformance ------------------------------------------------------------------------------------
+# --- Moodle conformance ---------------------------------------------------------------------------
 
 
 def _moodle_data() -> dict | None:
@@ -289,7 +291,7 @@ def test_moodle_expectation_parser_reads_each_format_in_the_data(actual, expecta
             assert_fraction_meets(actual, expectation)
 
 
-# --- forged and malformed responses ---------------------------------------------------------------------
+# --- forged and malformed responses ---------------------------------------------------------------
 
 FORGED_RESPONSES = [
     pytest.param(SINGLE, "zz", id="single-foreign-id"),
@@ -337,7 +339,7 @@ def test_validate_response_normalizes_each_kind():
     assert validate_response(MATCHING, None) is None
 
 
-# --- answer keys and their snapshots ------------------------------------------------------------------------
+# --- answer keys and their snapshots --------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -347,6 +349,12 @@ def test_snapshot_survives_a_json_round_trip_unchanged(key):
     snapshot = json.loads(json.dumps(key_to_snapshot(key)))
     assert key_from_snapshot(snapshot) == key
     assert isinstance(snapshot["points"], str)
+
+
+def test_key_can_be_pickled_and_hashed():
+    assert pickle.loads(pickle.dumps(WEIGHTED)) == WEIGHTED  # noqa: S301  (bytes we just made)
+    assert copy.deepcopy(MATCHING) == MATCHING
+    assert hash(replace(WEIGHTED)) == hash(WEIGHTED)
 
 
 def test_snapshot_keeps_decimals_exact_as_strings():
@@ -434,7 +442,7 @@ def test_points_must_be_a_non_negative_amount_of_cents(points):
         replace(SINGLE, points=points)
 
 
-# --- properties -----------------------------------------------------------------------------------------------
+# --- properties -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -449,8 +457,8 @@ id_lists = st.lists(ids, min_size=2, max_size=6, unique=True)
 points = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("10000"), places=2)
 
 
-def subsets_of(items: list[str]) -> st.SearchStrategy[list[str]]:
-    return st.lists(st.sampled_from(items), unique=True)
+def subsets_of(items: list[str], min_size: int = 0) -> st.SearchStrategy[list[str]]:
+    return st.lists(st.sampled_from(items), unique=True, min_size=min_size)
 
 
 @st.composite
@@ -466,7 +474,7 @@ def single_cases(draw) -> Case:
 @st.composite
 def multiple_cases(draw) -> Case:
     choices = draw(id_lists)
-    right = draw(subsets_of(choices).filter(bool))
+    right = draw(subsets_of(choices, min_size=1))
     mode = draw(st.sampled_from(["all_or_nothing", "partial"]))
     key = Key(
         kind="multiple",
@@ -483,14 +491,13 @@ def multiple_cases(draw) -> Case:
 def weighted_cases(draw) -> Case:
     """Partial credit with explicit weights: the positive ones add up to exactly 100."""
     choices = draw(id_lists)
-    right = draw(subsets_of(choices).filter(bool))
+    right = draw(subsets_of(choices, min_size=1))
     cuts = sorted(
         draw(st.lists(st.integers(1, 9999), min_size=len(right) - 1, max_size=len(right) - 1, unique=True))
     )
     bounds = [0, *cuts, 10000]
     weights = {
-        choice: Decimal(high - low) / 100
-        for choice, low, high in zip(right, bounds, bounds[1:], strict=False)
+        choice: Decimal(high - low) / 100 for choice, (low, high) in zip(right, pairwise(bounds), strict=True)
     }
     for wrong in set(choices) - set(right):
         if draw(st.booleans()):  # a wrong choice with no weight at all counts 0 %
@@ -594,13 +601,13 @@ def _brute_force_longest(correct: tuple[str, ...], response: list[str], contiguo
     best = 0
     for size in range(2, len(ranks) + 1):
         for chosen in combinations(ranks, size):
-            steps = [later - earlier for earlier, later in zip(chosen, chosen[1:], strict=False)]
+            steps = [later - earlier for earlier, later in pairwise(chosen)]
             if all(step == 1 if contiguous else step > 0 for step in steps):
                 best = size
     return best
 
 
-@given(st.permutations(ITEMS + ("five", "six")), st.booleans())
+@given(st.permutations((*ITEMS, "five", "six")), st.booleans())
 def test_longest_subset_modes_agree_with_a_brute_force_search(response, contiguous):
     items = (*ITEMS, "five", "six")
     key = ordering_key("longest_contiguous_subset" if contiguous else "longest_ordered_subset", items)

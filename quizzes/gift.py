@@ -1,0 +1,783 @@
+"""GIFT (Moodle's "General Import Format Technology") parser and exporter.
+
+Pure Python, no Django.  ``parse_gift`` turns GIFT text into frozen dataclasses and
+``export_gift`` writes them back.  The parser is a hand-written scanner: the input is
+split into blocks (questions are separated by blank lines, as in Moodle), and each block
+is read left to right with a small set of "find the next unescaped X" scans.  There is
+no recursion, every scan is linear, and the input size is capped, so hostile input
+costs at most a few passes over ``max_chars`` characters.  ``parse_gift`` never raises:
+everything that goes wrong is reported as a ``GiftProblem`` carrying a 1-based line
+number.
+
+Supported question kinds (``GiftQuestion.kind``):
+
+``"single"``
+    Multiple choice with exactly one ``=`` answer (``~`` answers may still carry a
+    partial-credit weight such as ``~%50%``; Moodle shows this as one radio group).
+``"multiple"``
+    Multiple choice with several ``=`` answers, or with no ``=`` answer and weighted
+    ``~%33.3%`` answers (Moodle's "multiple answers allowed").  Note: Moodle itself
+    treats *several* ``=`` answers as a single-answer question in which any of them
+    scores 100%; we classify that as "multiple" because that is what authors mean.
+``"true_false"``
+    ``{T}``, ``{TRUE}``, ``{F}``, ``{FALSE}``, optionally ``{TRUE#wrong#right}``.
+``"matching"``
+    ``{=prompt -> answer ...}``.
+
+Unsupported kinds are reported as ``GiftUnsupported`` problems and never guessed:
+``"short answer"``, ``"numerical"``, ``"essay"``, ``"missing word"`` (an answer block
+followed by more text, i.e. embedded in the sentence) and ``"description"`` (a block of
+text with no answer block at all: Moodle's description item, which we do not import).
+
+``$CATEGORY: path`` lines become ``GiftCategory`` entries, and every following question
+carries that path in ``GiftQuestion.category`` (downstream maps it to a topic).
+
+Text handling (matches the reference JS PEG grammar's conformance data):
+
+* Escapes ``\\~ \\= \\# \\{ \\} \\: \\\\`` give the literal character and ``\\n`` a line break.
+  A backslash before any other character is kept as a literal backslash.
+* Each text is trimmed.  In the default ``moodle`` format a run of whitespace that
+  contains a line break becomes one space (lines are joined); ``html``, ``markdown``
+  and ``plain`` texts keep their line breaks and indentation.
+* Lines whose first non-blank characters are ``//`` are comments, wherever they are.
+  ``// [id:X]`` and ``// [tag:Y]`` comments inside a question's block set its
+  ``id`` and ``tags``.
+* A blank line always ends a question, so an unclosed ``{`` only spoils one question.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+
+__all__ = [
+    "DEFAULT_MAX_CHARS",
+    "DEFAULT_MAX_QUESTIONS",
+    "FORMATS",
+    "GiftCategory",
+    "GiftChoice",
+    "GiftLimitExceeded",
+    "GiftParseResult",
+    "GiftProblem",
+    "GiftQuestion",
+    "GiftSyntaxError",
+    "GiftUnsupported",
+    "export_gift",
+    "parse_gift",
+]
+
+DEFAULT_MAX_QUESTIONS = 2_000
+DEFAULT_MAX_CHARS = 2_000_000
+
+FORMATS = ("moodle", "html", "markdown", "plain")
+DEFAULT_FORMAT = "moodle"
+QUESTION_KINDS = ("single", "multiple", "true_false", "matching")
+
+_WS = " \t\n\r\f\v"
+_ESCAPABLE = "~=#{}:\\"
+_TF_VALUES = {"T": True, "TRUE": True, "F": False, "FALSE": False}
+_MIN_WEIGHT = Decimal(-100)
+_MAX_WEIGHT = Decimal(100)
+
+_FORMAT_RE = re.compile(r"\[(moodle|html|markdown|plain)\]")
+_WEIGHT_RE = re.compile(r"%(-?(?:\d+(?:\.\d*)?|\.\d+))%")
+_META_ID_RE = re.compile(r"\[id:([^\]\n]*)\]")
+_META_TAG_RE = re.compile(r"\[tag:([^\]\n]*)\]")
+# Escape pairs are matched first so that the character after a backslash never counts.
+_BRACE_RE = re.compile(r"\\[\s\S]|[{}]")
+_ANSWER_MARK_RE = re.compile(r"\\[\s\S]|[~=]")
+_HASH_RE = re.compile(r"\\[\s\S]|#")
+_GENERAL_FEEDBACK_RE = re.compile(r"\\[\s\S]|####")
+_TITLE_END_RE = re.compile(r"\\[\s\S]|::")
+_ARROW_RE = re.compile(r"\\[\s\S]|->")
+_DECODE_COLLAPSE_RE = re.compile(r"\\([~=#{}:\\n])|([ \t\n\r\f\v]+)")
+_DECODE_RE = re.compile(r"\\([~=#{}:\\n])")
+_WS_RE = re.compile(r"[ \t\n\r\f\v]*")
+
+
+# ---------------------------------------------------------------------------
+# Data model
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GiftChoice:
+    """One answer of a question.
+
+    For matching questions ``text`` is the prompt (sub-question, may be empty for an
+    extra distractor answer) and ``match`` the answer it pairs with.  For true/false
+    questions the parser produces two choices, ``"True"`` and ``"False"``, whose
+    ``feedback`` is what the learner sees after picking that option.
+
+    ``weight`` is the explicit ``%n%`` percentage, or ``None`` when none was written;
+    ``credit`` gives the effective percentage.  ``text_format``/``feedback_format`` are
+    the formats of the text and feedback; ``None`` means "same as the question's
+    ``stem_format``" (the parser always fills them in; ``feedback_format`` is ``None``
+    when there is no feedback).
+    """
+
+    text: str
+    is_correct: bool
+    weight: Decimal | None
+    feedback: str | None
+    match: str | None = None
+    text_format: str | None = None
+    feedback_format: str | None = None
+
+    @property
+    def credit(self) -> Decimal:
+        """Percentage of the marks this answer earns (``=`` is 100, ``~`` is 0 unless weighted)."""
+        if self.weight is not None:
+            return self.weight
+        return Decimal(100) if self.is_correct else Decimal(0)
+
+
+@dataclass(frozen=True)
+class GiftQuestion:
+    """A parsed question of a supported kind.
+
+    ``line`` (1-based line where the question starts) is excluded from equality, so a
+    question parsed from an export compares equal to the original.
+    """
+
+    line: int = field(compare=False)
+    kind: str
+    title: str | None
+    stem: str
+    stem_format: str = DEFAULT_FORMAT
+    choices: tuple[GiftChoice, ...] = ()
+    general_feedback: str | None = None
+    general_feedback_format: str | None = None
+    category: str | None = None
+    true_false_answer: bool | None = None
+    id: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GiftCategory:
+    """A ``$CATEGORY: path`` line."""
+
+    line: int
+    path: str
+
+
+@dataclass(frozen=True)
+class GiftProblem:
+    """Something in the input that did not become a question.  ``message`` starts with ``Line N:``."""
+
+    line: int
+    message: str
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class GiftSyntaxError(GiftProblem):
+    """Malformed GIFT (unbalanced braces, bad weights, empty answers, ...)."""
+
+
+@dataclass(frozen=True)
+class GiftUnsupported(GiftProblem):
+    """A well-formed item of a kind we do not import (``kind`` says which)."""
+
+
+@dataclass(frozen=True)
+class GiftLimitExceeded(GiftProblem):
+    """The input is larger than ``max_chars`` or holds more than ``max_questions`` items."""
+
+
+@dataclass(frozen=True)
+class GiftParseResult:
+    questions: tuple[GiftQuestion, ...]
+    problems: tuple[GiftProblem, ...]
+    categories: tuple[GiftCategory, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# ---------------------------------------------------------------------------
+# Parsing
+# ---------------------------------------------------------------------------
+
+
+class _BlockError(Exception):
+    """Raised inside a block parse; becomes a GiftProblem for that block only."""
+
+    def __init__(self, line: int, message: str, *, unsupported: str | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+        self.unsupported = unsupported
+
+
+_UNSUPPORTED_MESSAGES = {
+    "short answer": "short-answer questions are not supported",
+    "numerical": "numerical questions are not supported",
+    "essay": "essay questions are not supported",
+    "missing word": (
+        "missing-word questions (an answer block followed by more text) are not supported; "
+        "put the answer block at the end of the question"
+    ),
+    "description": "text without an answer block (a description) is not imported as a question",
+}
+
+
+def _unsupported(line: int, kind: str) -> _BlockError:
+    return _BlockError(line, _UNSUPPORTED_MESSAGES[kind], unsupported=kind)
+
+
+def _find(rx: re.Pattern[str], s: str, pos: int, end: int) -> int:
+    """Index of the first unescaped match of ``rx`` in ``s[pos:end]``, or -1."""
+    while True:
+        m = rx.search(s, pos, end)
+        if m is None:
+            return -1
+        if s[m.start()] == "\\":
+            pos = m.end()
+            continue
+        return m.start()
+
+
+def _skip_ws(s: str, pos: int, end: int) -> int:
+    return _WS_RE.match(s, pos, end).end()
+
+
+def _decode(raw: str, fmt: str) -> str:
+    """Trim, turn escapes into characters and (moodle format) join lines."""
+    raw = raw.strip(_WS)
+    if not raw:
+        return ""
+    if fmt == "moodle":
+        return _DECODE_COLLAPSE_RE.sub(_decode_join_lines, raw)
+    return _DECODE_RE.sub(_decode_escape, raw)
+
+
+def _decode_escape(m: re.Match[str]) -> str:
+    return "\n" if m.group(1) == "n" else m.group(1)
+
+
+def _decode_join_lines(m: re.Match[str]) -> str:
+    if m.group(1) is not None:
+        return _decode_escape(m)
+    ws = m.group(2)
+    return " " if "\n" in ws else ws
+
+
+class _Block:
+    """Consecutive non-blank, non-comment lines of one question, plus its comment lines."""
+
+    __slots__ = ("comments", "line_numbers", "offsets", "text")
+
+    def __init__(self, lines: list[tuple[int, str]], comments: list[str]) -> None:
+        self.line_numbers = [n for n, _ in lines]
+        self.offsets = []
+        pos = 0
+        for _, line in lines:
+            self.offsets.append(pos)
+            pos += len(line) + 1
+        self.text = "\n".join(line for _, line in lines)
+        self.comments = comments
+
+    @property
+    def first_line(self) -> int:
+        return self.line_numbers[0]
+
+    def line_at(self, pos: int) -> int:
+        return self.line_numbers[max(0, bisect.bisect_right(self.offsets, pos) - 1)]
+
+
+class _BlockParser:
+    def __init__(self, block: _Block, category: str | None) -> None:
+        self.block = block
+        self.s = block.text
+        self.category = category
+        self.stem_format = DEFAULT_FORMAT
+
+    def error(self, pos: int, message: str) -> _BlockError:
+        return _BlockError(self.block.line_at(pos), message)
+
+    def read_format(self, pos: int, end: int, default: str) -> tuple[str, int, bool]:
+        pos = _skip_ws(self.s, pos, end)
+        m = _FORMAT_RE.match(self.s, pos, end)
+        if m:
+            return m.group(1), m.end(), True
+        return default, pos, False
+
+    def parse(self) -> GiftQuestion:
+        s = self.s
+        end = len(s)
+        start_line = self.block.first_line
+        pos = _skip_ws(s, 0, end)
+
+        title = None
+        if s.startswith("::", pos):
+            close = _find(_TITLE_END_RE, s, pos + 2, end)
+            if close < 0:
+                raise self.error(pos, "the question title starting with '::' is never closed with '::'")
+            title = _decode(s[pos + 2 : close], "moodle") or None
+            pos = close + 2
+
+        self.stem_format, stem_start, _ = self.read_format(pos, end, DEFAULT_FORMAT)
+
+        open_pos = _find(_BRACE_RE, s, stem_start, end)
+        if open_pos < 0:
+            raise _unsupported(start_line, "description")
+        if s[open_pos] == "}":
+            raise self.error(open_pos, "unexpected '}' before any '{' (escape a literal brace as \\})")
+        close_pos = _find(_BRACE_RE, s, open_pos + 1, end)
+        if close_pos < 0:
+            raise self.error(
+                open_pos,
+                "the answer block opened with '{' is never closed with '}' "
+                "(note that a blank line ends a question)",
+            )
+        if s[close_pos] == "{":
+            raise self.error(
+                close_pos, "unexpected '{' inside an answer block (escape a literal brace as \\{)"
+            )
+        extra = _find(_BRACE_RE, s, close_pos + 1, end)
+        if extra >= 0:
+            if s[extra] == "{":
+                raise self.error(
+                    extra, "a second answer block; separate questions with a blank line"
+                )
+            raise self.error(extra, "unexpected '}' (escape a literal brace as \\})")
+
+        embedded = bool(s[close_pos + 1 :].strip(_WS))
+        stem = _decode(s[stem_start:open_pos], self.stem_format)
+        return self.parse_answers(open_pos + 1, close_pos, stem, title, embedded)
+
+    def parse_answers(self, a: int, b: int, stem: str, title: str | None, embedded: bool) -> GiftQuestion:
+        s = self.s
+        start_line = self.block.first_line
+
+        general_feedback = None
+        general_feedback_format = None
+        body_end = b
+        gf = _find(_GENERAL_FEEDBACK_RE, s, a, b)
+        if gf >= 0:
+            body_end = gf
+            fmt, fpos, _ = self.read_format(gf + 4, b, self.stem_format)
+            general_feedback = _decode(s[fpos:b], fmt) or None
+            general_feedback_format = fmt if general_feedback is not None else None
+
+        first = _skip_ws(s, a, body_end)
+        if first >= body_end:
+            raise _unsupported(start_line, "essay")
+        if s[first] == "#":
+            raise _unsupported(start_line, "numerical")
+
+        marks = []
+        pos = first
+        while True:
+            m = _find(_ANSWER_MARK_RE, s, pos, body_end)
+            if m < 0:
+                break
+            marks.append(m)
+            pos = m + 1
+
+        common = {
+            "line": start_line,
+            "title": title,
+            "stem": stem,
+            "stem_format": self.stem_format,
+            "general_feedback": general_feedback,
+            "general_feedback_format": general_feedback_format,
+            "category": self.category,
+            "id": None,
+            "tags": (),
+        }
+
+        if not marks:
+            head_end = _find(_HASH_RE, s, first, body_end)
+            head = s[first : head_end if head_end >= 0 else body_end].strip(_WS)
+            if head not in _TF_VALUES:
+                raise _unsupported(start_line, "short answer")
+            if embedded:
+                raise _unsupported(start_line, "missing word")
+            self.require_stem(stem)
+            return self.true_false(_TF_VALUES[head], head_end, body_end, common)
+
+        if marks[0] != first:
+            raise self.error(
+                first,
+                "unexpected text before the first answer (answers start with '=' or '~'; "
+                "escape a literal '=', '~' or '#' with a backslash)",
+            )
+        segments = [(s[m], m + 1, marks[i + 1] if i + 1 < len(marks) else body_end) for i, m in enumerate(marks)]
+
+        if any(mark == "~" for mark, _, _ in segments):
+            kind = "mc"
+        elif any(_find(_ARROW_RE, s, start, stop) >= 0 for _, start, stop in segments):
+            kind = "matching"
+        else:
+            raise _unsupported(start_line, "short answer")
+        if embedded:
+            raise _unsupported(start_line, "missing word")
+        self.require_stem(stem)
+        if kind == "mc":
+            return self.multiple_choice(segments, common)
+        return self.matching(segments, common)
+
+    def require_stem(self, stem: str) -> None:
+        if not stem:
+            raise _BlockError(self.block.first_line, "the question text is empty")
+
+    def feedback(self, hash_pos: int, end: int) -> tuple[str | None, str | None]:
+        fmt, fpos, _ = self.read_format(hash_pos + 1, end, self.stem_format)
+        text = _decode(self.s[fpos:end], fmt)
+        if not text:
+            return None, None
+        return text, fmt
+
+    def true_false(self, answer: bool, hash1: int, end: int, common: dict) -> GiftQuestion:
+        wrong = right = (None, None)
+        if hash1 >= 0:
+            hash2 = _find(_HASH_RE, self.s, hash1 + 1, end)
+            if hash2 >= 0:
+                hash3 = _find(_HASH_RE, self.s, hash2 + 1, end)
+                if hash3 >= 0:
+                    raise self.error(
+                        hash3, "a true/false answer takes at most two feedbacks (escape a literal '#' as \\#)"
+                    )
+                right = self.feedback(hash2, end)
+            wrong = self.feedback(hash1, hash2 if hash2 >= 0 else end)
+        fmt = self.stem_format
+        true_fb, false_fb = (right, wrong) if answer else (wrong, right)
+        choices = (
+            GiftChoice("True", answer, None, true_fb[0], text_format=fmt, feedback_format=true_fb[1]),
+            GiftChoice("False", not answer, None, false_fb[0], text_format=fmt, feedback_format=false_fb[1]),
+        )
+        return GiftQuestion(kind="true_false", choices=choices, true_false_answer=answer, **common)
+
+    def split_answer(self, start: int, end: int) -> tuple[Decimal | None, int, int, int]:
+        """-> (weight, text_start, text_end, hash_pos or -1) for one ``~``/``=`` segment."""
+        s = self.s
+        pos = _skip_ws(s, start, end)
+        weight = None
+        m = _WEIGHT_RE.match(s, pos, end)
+        if m:
+            try:
+                weight = Decimal(m.group(1))
+            except InvalidOperation:  # pragma: no cover - the regex only admits plain decimals
+                raise self.error(pos, f"invalid answer weight {m.group(0)!r}") from None
+            if not _MIN_WEIGHT <= weight <= _MAX_WEIGHT:
+                raise self.error(pos, f"answer weight {m.group(0)} is outside -100%..100%")
+            pos = m.end()
+        hash_pos = _find(_HASH_RE, s, pos, end)
+        if hash_pos >= 0:
+            again = _find(_HASH_RE, s, hash_pos + 1, end)
+            if again >= 0:
+                raise self.error(again, "an answer takes one feedback (escape a literal '#' as \\#)")
+        return weight, pos, hash_pos if hash_pos >= 0 else end, hash_pos
+
+    def multiple_choice(self, segments: list[tuple[str, int, int]], common: dict) -> GiftQuestion:
+        choices = []
+        for mark, start, end in segments:
+            weight, tpos, tend, hash_pos = self.split_answer(start, end)
+            fmt, tpos, _ = self.read_format(tpos, tend, self.stem_format)
+            text = _decode(self.s[tpos:tend], fmt)
+            if not text:
+                raise self.error(start, f"empty answer after '{mark}'")
+            feedback, feedback_format = self.feedback(hash_pos, end) if hash_pos >= 0 else (None, None)
+            choices.append(
+                GiftChoice(
+                    text=text,
+                    is_correct=mark == "=",
+                    weight=weight,
+                    feedback=feedback,
+                    text_format=fmt,
+                    feedback_format=feedback_format,
+                )
+            )
+        line = common["line"]
+        if len(choices) < 2:
+            raise _BlockError(line, "a multiple-choice question needs at least two answers")
+        if not any(c.credit > 0 for c in choices):
+            raise _BlockError(
+                line, "no answer earns credit (mark the right answer with '=' or give it a positive %weight%)"
+            )
+        correct = sum(1 for mark, _, _ in segments if mark == "=")
+        kind = "single" if correct == 1 else "multiple"
+        return GiftQuestion(kind=kind, choices=tuple(choices), **common)
+
+    def matching(self, segments: list[tuple[str, int, int]], common: dict) -> GiftQuestion:
+        s = self.s
+        choices = []
+        for _, start, end in segments:
+            weight, tpos, tend, hash_pos = self.split_answer(start, end)
+            if weight is not None:
+                raise self.error(start, "matching pairs cannot have a %weight%")
+            if hash_pos >= 0:
+                raise self.error(
+                    hash_pos, "matching pairs cannot have feedback (escape a literal '#' as \\#)"
+                )
+            fmt, tpos, _ = self.read_format(tpos, tend, self.stem_format)
+            arrow = _find(_ARROW_RE, s, tpos, tend)
+            if arrow < 0:
+                raise self.error(start, "every pair of a matching question needs 'prompt -> answer'")
+            prompt = _decode(s[tpos:arrow], fmt)
+            answer = _decode(s[arrow + 2 : tend], "moodle")
+            if not answer:
+                raise self.error(arrow, "empty answer after '->' in a matching pair")
+            choices.append(
+                GiftChoice(text=prompt, is_correct=True, weight=None, feedback=None, match=answer, text_format=fmt)
+            )
+        if sum(1 for c in choices if c.text) < 2:
+            raise _BlockError(common["line"], "a matching question needs at least two pairs with a prompt")
+        return GiftQuestion(kind="matching", choices=tuple(choices), **common)
+
+
+def _metadata(comments: list[str]) -> tuple[str | None, tuple[str, ...]]:
+    qid = None
+    tags: list[str] = []
+    for comment in comments:
+        if "[" not in comment:
+            continue
+        if qid is None:
+            m = _META_ID_RE.search(comment)
+            if m and m.group(1).strip():
+                qid = m.group(1).strip()
+        tags.extend(t.strip() for t in _META_TAG_RE.findall(comment) if t.strip())
+    return qid, tuple(tags)
+
+
+def _problem(exc: _BlockError) -> GiftProblem:
+    message = f"Line {exc.line}: {exc.message}"
+    if exc.unsupported is not None:
+        return GiftUnsupported(line=exc.line, message=message, kind=exc.unsupported)
+    return GiftSyntaxError(line=exc.line, message=message)
+
+
+def _parse(text: object, max_questions: int, max_chars: int) -> GiftParseResult:
+    if not isinstance(text, str):
+        return GiftParseResult((), (GiftSyntaxError(1, "Line 1: GIFT input must be text (str)"),))
+    if len(text) > max_chars:
+        message = f"Line 1: the input is too large ({len(text):,} characters; the limit is {max_chars:,})"
+        return GiftParseResult((), (GiftLimitExceeded(1, message),))
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+
+    # Pass 1: split into items (category lines and question blocks), counting them.
+    items: list[_Block | GiftCategory] = []
+    lines: list[tuple[int, str]] = []
+    comments: list[str] = []
+
+    def flush() -> None:
+        if lines:
+            items.append(_Block(lines.copy(), comments.copy()))
+        lines.clear()
+        comments.clear()
+
+    for number, line in enumerate(text.split("\n"), 1):
+        stripped = line.strip(_WS)
+        if not stripped:
+            flush()
+        elif stripped.startswith("//"):
+            comments.append(stripped)
+        elif stripped.startswith("$CATEGORY:"):
+            flush()
+            items.append(GiftCategory(number, stripped[len("$CATEGORY:") :].strip(_WS)))
+        else:
+            if not lines and len(items) >= max_questions:
+                message = (
+                    f"Line {number}: too many questions (the limit is {max_questions:,}); "
+                    "nothing was imported, split the file"
+                )
+                return GiftParseResult((), (GiftLimitExceeded(number, message),))
+            lines.append((number, line))
+    flush()
+
+    # Pass 2: parse each block.
+    questions: list[GiftQuestion] = []
+    problems: list[GiftProblem] = []
+    categories: list[GiftCategory] = []
+    category = None
+    for item in items:
+        if isinstance(item, GiftCategory):
+            if not item.path:
+                problems.append(GiftSyntaxError(item.line, f"Line {item.line}: empty $CATEGORY path"))
+                continue
+            categories.append(item)
+            category = item.path
+            continue
+        try:
+            question = _BlockParser(item, category).parse()
+        except _BlockError as exc:
+            problems.append(_problem(exc))
+            continue
+        qid, tags = _metadata(item.comments)
+        if qid is not None or tags:
+            question = replace(question, id=qid, tags=tags)
+        questions.append(question)
+    return GiftParseResult(tuple(questions), tuple(problems), tuple(categories))
+
+
+def parse_gift(
+    text: str, *, max_questions: int = DEFAULT_MAX_QUESTIONS, max_chars: int = DEFAULT_MAX_CHARS
+) -> GiftParseResult:
+    """Parse GIFT text.  Never raises; problems are returned in ``GiftParseResult.problems``.
+
+    ``max_chars`` caps the input length and ``max_questions`` the number of items
+    (questions, descriptions, broken questions and category lines); when either is
+    exceeded nothing is parsed and a single ``GiftLimitExceeded`` problem is returned.
+    """
+    try:
+        return _parse(text, max_questions, max_chars)
+    except Exception as exc:  # a safety net: a bug here must not take the caller down
+        message = f"Line 1: internal error while parsing GIFT ({type(exc).__name__})"
+        return GiftParseResult((), (GiftSyntaxError(1, message),))
+
+
+# ---------------------------------------------------------------------------
+# Export
+# ---------------------------------------------------------------------------
+
+
+def _escape(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    out = []
+    for ch in text:
+        if ch in _ESCAPABLE:
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _check_format(fmt: str | None, what: str) -> None:
+    if fmt is not None and fmt not in FORMATS:
+        raise ValueError(f"unknown {what} format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def _formatted(text: str, fmt: str | None, question_format: str, *, guard: str = "[") -> str:
+    """Escaped text, prefixed with ``[format]`` when it differs from the question's or
+    when the text would otherwise be misread (it starts with one of ``guard``'s chars)."""
+    fmt = fmt or question_format
+    _check_format(fmt, "text")
+    prefix = f"[{fmt}]" if fmt != question_format or text.startswith(tuple(guard)) else ""
+    return prefix + _escape(text)
+
+
+def _weight(weight: Decimal) -> str:
+    if not isinstance(weight, Decimal):
+        weight = Decimal(str(weight))
+    if not weight.is_finite() or not _MIN_WEIGHT <= weight <= _MAX_WEIGHT:
+        raise ValueError(f"answer weight {weight} must be a number between -100 and 100")
+    return f"%{weight:f}%"
+
+
+def _feedback(text: str | None, fmt: str | None, question_format: str) -> str:
+    if not text:
+        return ""
+    return "#" + _formatted(text, fmt, question_format)
+
+
+def _meta_value(value: str, what: str) -> str:
+    if not value.strip() or any(ch in value for ch in "]\n\r"):
+        raise ValueError(f"question {what} {value!r} cannot be written in GIFT")
+    return value
+
+
+def _export_question(q: GiftQuestion) -> str:
+    if q.kind not in QUESTION_KINDS:
+        raise ValueError(f"cannot export a question of kind {q.kind!r}")
+    fmt = q.stem_format or DEFAULT_FORMAT
+    _check_format(fmt, "question")
+    if not q.stem or not q.stem.strip(_WS):
+        raise ValueError("cannot export a question with empty text")
+
+    out = []
+    if q.id is not None:
+        out.append(f"// [id:{_meta_value(q.id, 'id')}]\n")
+    if q.tags:
+        out.append("// " + " ".join(f"[tag:{_meta_value(t, 'tag')}]" for t in q.tags) + "\n")
+    if q.title:
+        out.append(f"::{_escape(q.title)}::")
+    stem_prefix = f"[{fmt}]" if fmt != DEFAULT_FORMAT or q.stem.startswith(("[", "//")) else ""
+    out.append(stem_prefix + _escape(q.stem))
+
+    general = ""
+    if q.general_feedback:
+        general = "####" + _formatted(q.general_feedback, q.general_feedback_format, fmt)
+
+    if q.kind == "true_false":
+        answer = q.true_false_answer
+        if answer is None:
+            correct = [c for c in q.choices if c.is_correct]
+            if len(correct) != 1 or correct[0].text not in ("True", "False"):
+                raise ValueError("a true/false question needs true_false_answer")
+            answer = correct[0].text == "True"
+        right = next((c for c in q.choices if c.is_correct), None)
+        wrong = next((c for c in q.choices if not c.is_correct), None)
+        wrong_fb = _feedback(wrong.feedback, wrong.feedback_format, fmt) if wrong else ""
+        right_fb = _feedback(right.feedback, right.feedback_format, fmt) if right else ""
+        if right_fb and not wrong_fb:
+            wrong_fb = "#"
+        out.append("{" + ("TRUE" if answer else "FALSE") + wrong_fb + right_fb + general + "}\n")
+        return "".join(out)
+
+    if len(q.choices) < 2:
+        raise ValueError(f"a {q.kind} question needs at least two choices")
+    out.append("{\n")
+    if q.kind == "matching":
+        for c in q.choices:
+            if c.match is None or not c.match.strip(_WS):
+                raise ValueError("every matching choice needs a non-empty match")
+            if "->" in c.text:
+                raise ValueError(f"a matching prompt cannot contain '->': {c.text!r}")
+            if c.weight is not None or c.feedback:
+                raise ValueError("matching pairs cannot have weights or feedback in GIFT")
+            prompt = _formatted(c.text, c.text_format, fmt, guard="[%")
+            out.append(f"\t={prompt} -> {_escape(c.match)}\n")
+    else:
+        if all(c.is_correct for c in q.choices):
+            raise ValueError("a multiple-choice question needs at least one '~' (not correct) answer in GIFT")
+        for c in q.choices:
+            if not c.text.strip(_WS):
+                raise ValueError("multiple-choice answers cannot be empty")
+            mark = "=" if c.is_correct else "~"
+            weight = _weight(c.weight) if c.weight is not None else ""
+            text = _formatted(c.text, c.text_format, fmt, guard="[%")
+            out.append(f"\t{mark}{weight}{text}{_feedback(c.feedback, c.feedback_format, fmt)}\n")
+    if general:
+        out.append(f"\t{general}\n")
+    out.append("}\n")
+    return "".join(out)
+
+
+def export_gift(questions: Iterable[GiftQuestion]) -> str:
+    """Write questions as GIFT text that ``parse_gift`` reads back into equal questions.
+
+    Everything is escaped, line breaks inside texts are written as ``\\n``, a
+    ``$CATEGORY:`` line is written whenever the category changes, and formats are
+    written where they differ from the question's (or where a text would otherwise be
+    misread).  Raises ``ValueError`` for questions GIFT cannot express, e.g. an
+    uncategorised question after a categorised one (GIFT cannot leave a category), a
+    matching prompt containing ``->`` or a multiple-choice question without a ``~``
+    answer.
+    """
+    blocks = []
+    category = None
+    for q in questions:
+        if q.category is not None and q.category != category:
+            path = q.category.strip(_WS)
+            if not path or "\n" in path or "\r" in path:
+                raise ValueError(f"category {q.category!r} cannot be written in GIFT")
+            blocks.append(f"$CATEGORY: {path}\n")
+            category = q.category
+        elif q.category is None and category is not None:
+            raise ValueError(
+                "a question without a category cannot follow a categorised one in GIFT; "
+                "export uncategorised questions first"
+            )
+        blocks.append(_export_question(q))
+    return "\n".join(blocks)
