@@ -8,4 +8,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("", include("modules.urls")),
+    path("", include("quizzes.urls")),
 ]

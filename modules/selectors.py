@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from modules.models import Course, Enrollment, Module, ModuleProgress
+from quizzes.selectors import PostTestStatus, post_test_status, post_test_statuses
 
 COMPLETE = "complete"
 OPEN = "open"
@@ -43,6 +44,7 @@ class CourseProgress:
     course: Course
     enrollment: Enrollment | None
     modules: list[ModuleState]
+    post_test: PostTestStatus = field(default_factory=lambda: PostTestStatus(quiz=None))
     steps: list[Step] = field(default_factory=list)
 
     @property
@@ -138,12 +140,21 @@ def _module_states(modules, progress_by_module):
     return states
 
 
-def _steps(course, enrollment, states):
+POST_TEST_LABELS = {
+    "not_started": "Take the post-test",
+    "open": "Finish your post-test attempt",
+    "failed_can_retry": "Pass the post-test (you have attempts left)",
+    "failed_no_attempts": "Pass the post-test (no attempts left: contact the provider)",
+    "passed": "Pass the post-test",
+}
+
+
+def _steps(course, enrollment, states, post_test):
     course_url = reverse("course_detail", args=[course.slug])
     next_open = next((s.module for s in states if not s.is_complete), None)
     modules_url = reverse("module_detail", args=[course.slug, next_open.slug]) if next_open else course_url
     enrolled = enrollment is not None
-    return [
+    steps = [
         Step("enrol", "Read the disclosures and enrol", enrolled, course_url),
         Step(
             "modules",
@@ -152,24 +163,40 @@ def _steps(course, enrollment, states):
             modules_url,
         ),
     ]
+    if post_test.exists:
+        steps.append(
+            Step(
+                "post_test",
+                POST_TEST_LABELS[post_test.state],
+                enrolled and post_test.passed,
+                reverse("post_test", args=[course.slug]),
+            )
+        )
+    return steps
 
 
-def build_course_progress(course, enrollment, modules, progress_rows):
+def build_course_progress(course, enrollment, modules, progress_rows, post_test=None):
     progress_by_module = {row.module_id: row for row in progress_rows}
     states = _module_states(modules, progress_by_module)
+    post_test = post_test or PostTestStatus(quiz=None)
     return CourseProgress(
-        course=course, enrollment=enrollment, modules=states, steps=_steps(course, enrollment, states)
+        course=course,
+        enrollment=enrollment,
+        modules=states,
+        post_test=post_test,
+        steps=_steps(course, enrollment, states, post_test),
     )
 
 
 def course_progress(*, user, course):
-    """Where `user` is in `course` and what is still missing. Three queries, whatever the size."""
+    """Where `user` is in `course` and what is still missing. A fixed number of queries, whatever the size."""
     enrollment = None
     if user.is_authenticated:
         enrollment = Enrollment.objects.filter(user=user, course=course).first()
     modules = list(course.modules.order_by("position"))
     progress_rows = list(ModuleProgress.objects.filter(enrollment=enrollment)) if enrollment else []
-    return build_course_progress(course, enrollment, modules, progress_rows)
+    post_test = post_test_status(user=user, course=course) if enrollment else None
+    return build_course_progress(course, enrollment, modules, progress_rows, post_test)
 
 
 def dashboard_progress(*, user):
@@ -182,9 +209,14 @@ def dashboard_progress(*, user):
     progress_by_enrollment = {}
     for row in ModuleProgress.objects.filter(enrollment__in=enrollments):
         progress_by_enrollment.setdefault(row.enrollment_id, []).append(row)
+    post_tests = post_test_statuses(user=user, courses=[e.course for e in enrollments])
     return [
         build_course_progress(
-            e.course, e, modules_by_course.get(e.course_id, []), progress_by_enrollment.get(e.pk, [])
+            e.course,
+            e,
+            modules_by_course.get(e.course_id, []),
+            progress_by_enrollment.get(e.pk, []),
+            post_tests.get(e.course_id),
         )
         for e in enrollments
     ]

@@ -50,13 +50,15 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 __all__ = [
     "DEFAULT_MAX_CHARS",
     "DEFAULT_MAX_QUESTIONS",
     "FORMATS",
+    "MAX_ANSWERS",
+    "MAX_TAGS",
     "GiftCategory",
     "GiftChoice",
     "GiftLimitExceeded",
@@ -79,20 +81,31 @@ QUESTION_KINDS = ("single", "multiple", "true_false", "matching")
 _WS = " \t\n\r\f\v"
 _ESCAPABLE = "~=#{}:\\"
 _TF_VALUES = {"T": True, "TRUE": True, "F": False, "FALSE": False}
+MAX_ANSWERS = 100
+MAX_TAGS = 100
 _MIN_WEIGHT = Decimal(-100)
 _MAX_WEIGHT = Decimal(100)
 
 _FORMAT_RE = re.compile(r"\[(moodle|html|markdown|plain)\]")
 _WEIGHT_RE = re.compile(r"%(-?(?:\d+(?:\.\d*)?|\.\d+))%")
-_META_ID_RE = re.compile(r"\[id:([^\]\n]*)\]")
-_META_TAG_RE = re.compile(r"\[tag:([^\]\n]*)\]")
-# Escape pairs are matched first so that the character after a backslash never counts.
-_BRACE_RE = re.compile(r"\\[\s\S]|[{}]")
-_ANSWER_MARK_RE = re.compile(r"\\[\s\S]|[~=]")
-_HASH_RE = re.compile(r"\\[\s\S]|#")
-_GENERAL_FEEDBACK_RE = re.compile(r"\\[\s\S]|####")
-_TITLE_END_RE = re.compile(r"\\[\s\S]|::")
-_ARROW_RE = re.compile(r"\\[\s\S]|->")
+_META_ID_RE = re.compile(r"\[id:([^\[\]\n]*)\]")
+_META_TAG_RE = re.compile(r"\[tag:([^\[\]\n]*)\]")
+
+
+def _scanner(target: str, first_chars: str) -> re.Pattern[str]:
+    """A pattern for ``_find``: either an escape pair plus everything up to the next
+    possible start of ``target`` (skipped in one step), or ``target`` itself."""
+    skip = r"\\[\s\S](?:[^\\" + re.escape(first_chars) + r"]|\\[\s\S])*"
+    return re.compile(skip + "|" + target)
+
+
+_BRACE_RE = _scanner(r"[{}]", "{}")
+_ANSWER_MARK_RE = _scanner(r"[~=]", "~=")
+_TILDE_RE = _scanner(r"~", "~")
+_HASH_RE = _scanner(r"#", "#")
+_GENERAL_FEEDBACK_RE = _scanner(r"####", "#")
+_TITLE_END_RE = _scanner(r"::", ":")
+_ARROW_RE = _scanner(r"->", "-")
 _DECODE_COLLAPSE_RE = re.compile(r"\\([~=#{}:\\n])|([ \t\n\r\f\v]+)")
 _DECODE_RE = re.compile(r"\\([~=#{}:\\n])")
 _WS_RE = re.compile(r"[ \t\n\r\f\v]*")
@@ -208,11 +221,19 @@ class GiftParseResult:
 class _BlockError(Exception):
     """Raised inside a block parse; becomes a GiftProblem for that block only."""
 
-    def __init__(self, line: int, message: str, *, unsupported: str | None = None) -> None:
+    def __init__(
+        self,
+        line: int,
+        message: str,
+        *,
+        unsupported: str | None = None,
+        problem: type[GiftProblem] = GiftSyntaxError,
+    ) -> None:
         super().__init__(message)
         self.line = line
         self.message = message
         self.unsupported = unsupported
+        self.problem = problem
 
 
 _UNSUPPORTED_MESSAGES = {
@@ -296,6 +317,7 @@ class _BlockParser:
         self.block = block
         self.s = block.text
         self.category = category
+        self.qid, self.tags = _metadata(block)
         self.stem_format = DEFAULT_FORMAT
 
     def error(self, pos: int, message: str) -> _BlockError:
@@ -343,9 +365,7 @@ class _BlockParser:
         extra = _find(_BRACE_RE, s, close_pos + 1, end)
         if extra >= 0:
             if s[extra] == "{":
-                raise self.error(
-                    extra, "a second answer block; separate questions with a blank line"
-                )
+                raise self.error(extra, "a second answer block; separate questions with a blank line")
             raise self.error(extra, "unexpected '}' (escape a literal brace as \\})")
 
         embedded = bool(s[close_pos + 1 :].strip(_WS))
@@ -372,15 +392,6 @@ class _BlockParser:
         if s[first] == "#":
             raise _unsupported(start_line, "numerical")
 
-        marks = []
-        pos = first
-        while True:
-            m = _find(_ANSWER_MARK_RE, s, pos, body_end)
-            if m < 0:
-                break
-            marks.append(m)
-            pos = m + 1
-
         common = {
             "line": start_line,
             "title": title,
@@ -389,11 +400,12 @@ class _BlockParser:
             "general_feedback": general_feedback,
             "general_feedback_format": general_feedback_format,
             "category": self.category,
-            "id": None,
-            "tags": (),
+            "id": self.qid,
+            "tags": self.tags,
         }
 
-        if not marks:
+        first_mark = _find(_ANSWER_MARK_RE, s, first, body_end)
+        if first_mark < 0:
             head_end = _find(_HASH_RE, s, first, body_end)
             head = s[first : head_end if head_end >= 0 else body_end].strip(_WS)
             if head not in _TF_VALUES:
@@ -403,23 +415,36 @@ class _BlockParser:
             self.require_stem(stem)
             return self.true_false(_TF_VALUES[head], head_end, body_end, common)
 
-        if marks[0] != first:
+        if first_mark != first:
             raise self.error(
                 first,
                 "unexpected text before the first answer (answers start with '=' or '~'; "
                 "escape a literal '=', '~' or '#' with a backslash)",
             )
-        segments = [(s[m], m + 1, marks[i + 1] if i + 1 < len(marks) else body_end) for i, m in enumerate(marks)]
-
-        if any(mark == "~" for mark, _, _ in segments):
+        # Same order as Moodle: any '~' makes it multiple choice, '=' with '->' matching.
+        if _find(_TILDE_RE, s, first, body_end) >= 0:
             kind = "mc"
-        elif any(_find(_ARROW_RE, s, start, stop) >= 0 for _, start, stop in segments):
+        elif _find(_ARROW_RE, s, first, body_end) >= 0:
             kind = "matching"
         else:
             raise _unsupported(start_line, "short answer")
         if embedded:
             raise _unsupported(start_line, "missing word")
         self.require_stem(stem)
+
+        marks = [first_mark]
+        while len(marks) <= MAX_ANSWERS:
+            m = _find(_ANSWER_MARK_RE, s, marks[-1] + 1, body_end)
+            if m < 0:
+                break
+            marks.append(m)
+        else:
+            raise _BlockError(
+                start_line, f"too many answers (the limit is {MAX_ANSWERS})", problem=GiftLimitExceeded
+            )
+        segments = [
+            (s[m], m + 1, marks[i + 1] if i + 1 < len(marks) else body_end) for i, m in enumerate(marks)
+        ]
         if kind == "mc":
             return self.multiple_choice(segments, common)
         return self.matching(segments, common)
@@ -526,17 +551,20 @@ class _BlockParser:
             if not answer:
                 raise self.error(arrow, "empty answer after '->' in a matching pair")
             choices.append(
-                GiftChoice(text=prompt, is_correct=True, weight=None, feedback=None, match=answer, text_format=fmt)
+                GiftChoice(
+                    text=prompt, is_correct=True, weight=None, feedback=None, match=answer, text_format=fmt
+                )
             )
         if sum(1 for c in choices if c.text) < 2:
             raise _BlockError(common["line"], "a matching question needs at least two pairs with a prompt")
         return GiftQuestion(kind="matching", choices=tuple(choices), **common)
 
 
-def _metadata(comments: list[str]) -> tuple[str | None, tuple[str, ...]]:
+def _metadata(block: _Block) -> tuple[str | None, tuple[str, ...]]:
+    """``// [id:X]`` and ``// [tag:Y]`` markers in the block's comment lines."""
     qid = None
     tags: list[str] = []
-    for comment in comments:
+    for comment in block.comments:
         if "[" not in comment:
             continue
         if qid is None:
@@ -544,6 +572,10 @@ def _metadata(comments: list[str]) -> tuple[str | None, tuple[str, ...]]:
             if m and m.group(1).strip():
                 qid = m.group(1).strip()
         tags.extend(t.strip() for t in _META_TAG_RE.findall(comment) if t.strip())
+        if len(tags) > MAX_TAGS:
+            raise _BlockError(
+                block.first_line, f"too many tags (the limit is {MAX_TAGS})", problem=GiftLimitExceeded
+            )
     return qid, tuple(tags)
 
 
@@ -551,7 +583,7 @@ def _problem(exc: _BlockError) -> GiftProblem:
     message = f"Line {exc.line}: {exc.message}"
     if exc.unsupported is not None:
         return GiftUnsupported(line=exc.line, message=message, kind=exc.unsupported)
-    return GiftSyntaxError(line=exc.line, message=message)
+    return exc.problem(line=exc.line, message=message)
 
 
 def _parse(text: object, max_questions: int, max_chars: int) -> GiftParseResult:
@@ -579,18 +611,22 @@ def _parse(text: object, max_questions: int, max_chars: int) -> GiftParseResult:
         stripped = line.strip(_WS)
         if not stripped:
             flush()
-        elif stripped.startswith("//"):
+            continue
+        if stripped.startswith("//"):
             comments.append(stripped)
-        elif stripped.startswith("$CATEGORY:"):
+            continue
+        is_category = stripped.startswith("$CATEGORY:")
+        if is_category:
             flush()
+        if (is_category or not lines) and len(items) >= max_questions:
+            message = (
+                f"Line {number}: too many questions (the limit is {max_questions:,}); "
+                "nothing was imported, split the file"
+            )
+            return GiftParseResult((), (GiftLimitExceeded(number, message),))
+        if is_category:
             items.append(GiftCategory(number, stripped[len("$CATEGORY:") :].strip(_WS)))
         else:
-            if not lines and len(items) >= max_questions:
-                message = (
-                    f"Line {number}: too many questions (the limit is {max_questions:,}); "
-                    "nothing was imported, split the file"
-                )
-                return GiftParseResult((), (GiftLimitExceeded(number, message),))
             lines.append((number, line))
     flush()
 
@@ -612,9 +648,6 @@ def _parse(text: object, max_questions: int, max_chars: int) -> GiftParseResult:
         except _BlockError as exc:
             problems.append(_problem(exc))
             continue
-        qid, tags = _metadata(item.comments)
-        if qid is not None or tags:
-            question = replace(question, id=qid, tags=tags)
         questions.append(question)
     return GiftParseResult(tuple(questions), tuple(problems), tuple(categories))
 
@@ -682,7 +715,7 @@ def _feedback(text: str | None, fmt: str | None, question_format: str) -> str:
 
 
 def _meta_value(value: str, what: str) -> str:
-    if not value.strip() or any(ch in value for ch in "]\n\r"):
+    if not value.strip() or any(ch in value for ch in "[]\n\r"):
         raise ValueError(f"question {what} {value!r} cannot be written in GIFT")
     return value
 
@@ -739,7 +772,13 @@ def _export_question(q: GiftQuestion) -> str:
             prompt = _formatted(c.text, c.text_format, fmt, guard="[%")
             out.append(f"\t={prompt} -> {_escape(c.match)}\n")
     else:
-        if all(c.is_correct for c in q.choices):
+        correct = sum(1 for c in q.choices if c.is_correct)
+        if (q.kind == "single") != (correct == 1):
+            raise ValueError(
+                f"a {q.kind!r} question cannot have {correct} '=' answers "
+                "(single means exactly one '=' answer; use weights for partial credit)"
+            )
+        if correct == len(q.choices):
             raise ValueError("a multiple-choice question needs at least one '~' (not correct) answer in GIFT")
         for c in q.choices:
             if not c.text.strip(_WS):

@@ -35,6 +35,8 @@ from hypothesis import strategies as st
 
 from quizzes.gift import (
     FORMATS,
+    MAX_ANSWERS,
+    MAX_TAGS,
     GiftCategory,
     GiftChoice,
     GiftLimitExceeded,
@@ -73,7 +75,9 @@ WS = " \t\n\r\f\v"
 
 def _require_conformance_dir() -> Path:
     if not CONFORMANCE_DIR.is_dir():
-        reason = f"GIFT conformance data not found at {CONFORMANCE_DIR} (it lives in ../shared beside the clone)"
+        reason = (
+            f"GIFT conformance data not found at {CONFORMANCE_DIR} (it lives in ../shared beside the clone)"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(reason + "; CI must provide it")
         pytest.skip(reason)
@@ -157,7 +161,11 @@ def _reference_shape(item: dict) -> tuple:
     if item["hasEmbeddedAnswers"]:
         return ("unsupported", "missing word")
     keys = ["type", "title", "stem", "hasEmbeddedAnswers", "globalFeedback"]
-    keys += {"MC": ["choices"], "TF": ["isTrue", "trueFeedback", "falseFeedback"], "Matching": ["matchPairs"]}[kind]
+    keys += {
+        "MC": ["choices"],
+        "TF": ["isTrue", "trueFeedback", "falseFeedback"],
+        "Matching": ["matchPairs"],
+    }[kind]
     shape = {key: item[key] for key in keys}
     shape["id"] = item.get("id")
     shape["tags"] = item.get("tags")
@@ -374,7 +382,12 @@ def test_comments_ids_tags_and_categories():
         GiftCategory(13, "$course$/top/Renal"),
     )
     first, second = result.questions
-    assert (first.line, first.category, first.id, first.tags) == (6, "$course$/top/Cardiac", "Q-17", ("cardiac", "ce-2024"))
+    assert (first.line, first.category, first.id, first.tags) == (
+        6,
+        "$course$/top/Cardiac",
+        "Q-17",
+        ("cardiac", "ce-2024"),
+    )
     assert (second.line, second.category, second.id, second.tags) == (14, "$course$/top/Renal", None, ())
 
 
@@ -407,11 +420,15 @@ def test_unsupported_kinds_are_reported_not_guessed(text, kind):
 
 
 def test_unsupported_problem_has_exact_line_and_message():
-    text = "\n".join(["Q1{T}", "", "Q2{F}", "", "// c", "// c", "", "Q3{~a =b}", "", "", "", "Who is it?{=me =I}"])
+    text = "\n".join(
+        ["Q1{T}", "", "Q2{F}", "", "// c", "// c", "", "Q3{~a =b}", "", "", "", "Who is it?{=me =I}"]
+    )
     result = parse_gift(text)
     assert len(result.questions) == 3
     assert result.problems == (
-        GiftUnsupported(line=12, kind="short answer", message="Line 12: short-answer questions are not supported"),
+        GiftUnsupported(
+            line=12, kind="short answer", message="Line 12: short-answer questions are not supported"
+        ),
     )
 
 
@@ -580,7 +597,9 @@ def test_export_guards_texts_that_would_be_misread():
     assert _one(text) == replace(
         q,
         choices=(
-            GiftChoice("%50%literal", True, None, "[html] literal", text_format="moodle", feedback_format="moodle"),
+            GiftChoice(
+                "%50%literal", True, None, "[html] literal", text_format="moodle", feedback_format="moodle"
+            ),
             GiftChoice("[plain] literal", False, None, None, text_format="moodle"),
         ),
     )
@@ -594,12 +613,19 @@ def test_export_guards_texts_that_would_be_misread():
         replace(_mc(), stem_format="rtf"),
         replace(_mc(), choices=(GiftChoice("a", True, None, None), GiftChoice("b", True, None, None))),
         replace(_mc(), choices=(GiftChoice("a", True, None, None),)),
-        replace(_mc(), choices=(GiftChoice("a", True, Decimal(101), None), GiftChoice("b", False, None, None))),
+        replace(
+            _mc(), choices=(GiftChoice("a", True, Decimal(101), None), GiftChoice("b", False, None, None))
+        ),
         replace(_mc(), id="bad]id"),
+        replace(_mc(), tags=("a[b",)),
+        replace(_mc(), kind="multiple"),
         replace(
             _mc(),
             kind="matching",
-            choices=(GiftChoice("a->b", True, None, None, match="c"), GiftChoice("d", True, None, None, match="e")),
+            choices=(
+                GiftChoice("a->b", True, None, None, match="c"),
+                GiftChoice("d", True, None, None, match="e"),
+            ),
         ),
     ],
 )
@@ -618,15 +644,31 @@ def test_export_rejects_uncategorised_after_categorised():
 # Round trip property
 # ---------------------------------------------------------------------------
 
-HOSTILE = list("~=#{}:\\\n\t []%->/$*&;<>\"'") + ["->", "//", "####", "\\n", "[html]", "%50%", "::", "\u00a0", "é", "😀"]
+HOSTILE = [
+    *"~=#{}:\\\n\t []%->/$*&;<>\"'",
+    "->",
+    "//",
+    "####",
+    "\\n",
+    "[html]",
+    "%50%",
+    "::",
+    "\u00a0",
+    "é",
+    "😀",
+]
 _chars = st.one_of(
     st.sampled_from(HOSTILE),
     st.characters(exclude_categories=("Cs",), exclude_characters="\r"),
 )
-clean_text = st.lists(_chars, min_size=1, max_size=12).map(lambda parts: "".join(parts).strip(WS)).filter(bool)
+clean_text = (
+    st.lists(_chars, min_size=1, max_size=12).map(lambda parts: "".join(parts).strip(WS)).filter(bool)
+)
 optional_text = st.none() | clean_text
 formats = st.sampled_from(FORMATS)
-weights = st.none() | st.decimals(min_value=-100, max_value=100, places=5, allow_nan=False, allow_infinity=False)
+weights = st.none() | st.decimals(
+    min_value=-100, max_value=100, places=5, allow_nan=False, allow_infinity=False
+)
 simple_ids = st.from_regex(r"[A-Za-z0-9_.-]{1,10}", fullmatch=True)
 
 
@@ -662,14 +704,17 @@ def questions(draw):
         (true_fb, true_fmt), (false_fb, false_fmt) = draw(_feedback()), draw(_feedback())
         choices = [
             GiftChoice("True", answer, None, true_fb, text_format=stem_format, feedback_format=true_fmt),
-            GiftChoice("False", not answer, None, false_fb, text_format=stem_format, feedback_format=false_fmt),
+            GiftChoice(
+                "False", not answer, None, false_fb, text_format=stem_format, feedback_format=false_fmt
+            ),
         ]
     else:
         answer = None
         prompt = clean_text.filter(lambda t: "->" not in t)
         prompts = draw(st.lists(prompt, min_size=2, max_size=4)) + draw(st.lists(st.just(""), max_size=1))
         choices = [
-            GiftChoice(p, True, None, None, match=draw(clean_text), text_format=draw(formats)) for p in prompts
+            GiftChoice(p, True, None, None, match=draw(clean_text), text_format=draw(formats))
+            for p in prompts
         ]
     general_feedback, general_feedback_format = draw(_feedback())
     return GiftQuestion(
@@ -719,6 +764,36 @@ def test_arbitrary_text_never_raises(text):
         assert 1 <= item.line <= line_count
     for p in result.problems:
         assert p.message.startswith(f"Line {p.line}: ")
+        assert "internal error" not in p.message
+
+
+GIFT_TOKENS = [
+    *"{}~=#:\\ \n\t%-a1",
+    "\n\n",
+    "::",
+    "->",
+    "####",
+    "%50%",
+    "%-33.5%",
+    "[html]",
+    "[markdown]",
+    "T",
+    "FALSE",
+    "// [id:7] [tag:x]",
+    "$CATEGORY: c",
+    "\\n",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(GIFT_TOKENS), max_size=60).map("".join))
+def test_whatever_parses_also_exports_and_round_trips(text):
+    result = parse_gift(text)
+    assert all("internal error" not in p.message for p in result.problems)
+    exported = export_gift(result.questions)
+    again = parse_gift(exported)
+    assert again.problems == ()
+    assert again.questions == result.questions
 
 
 # ---------------------------------------------------------------------------
@@ -764,8 +839,37 @@ def test_too_many_questions_is_refused_quickly():
     assert isinstance(parse_gift("Q{T}\n\n" * 11, max_questions=10).problems[0], GiftLimitExceeded)
 
 
+def test_category_lines_count_towards_the_limit():
+    result, elapsed = _timed("$CATEGORY: a\n" * 150_000)
+    assert elapsed < FAST
+    assert result.categories == ()
+    assert [(type(p), p.line) for p in result.problems] == [(GiftLimitExceeded, 2001)]
+
+
+def test_too_many_tags_is_a_limit_problem():
+    assert len(_one("// " + "[tag:t]" * MAX_TAGS + "\nQ{T}").tags) == MAX_TAGS
+    problem = _problem("// " + "[tag:t]" * 200_000 + "\nQ{T}")
+    assert isinstance(problem, GiftLimitExceeded)
+    assert problem.message == f"Line 2: too many tags (the limit is {MAX_TAGS})"
+
+
+def test_too_many_answers_is_a_limit_problem():
+    assert len(_one("Q{=a" + " ~b" * (MAX_ANSWERS - 1) + "}").choices) == MAX_ANSWERS
+    problem = _problem("Q{=a" + " ~b" * MAX_ANSWERS + "}")
+    assert isinstance(problem, GiftLimitExceeded)
+    assert problem.message == f"Line 1: too many answers (the limit is {MAX_ANSWERS})"
+
+
 def test_unbalanced_braces():
-    for text in ["Q{=a ~b", "Q=a ~b}", "{{{{", "}}}}", "Q{=a ~b}}", "Q{{=a ~b}", "{" * 1000 + "\n\n" + "}" * 1000]:
+    for text in [
+        "Q{=a ~b",
+        "Q=a ~b}",
+        "{{{{",
+        "}}}}",
+        "Q{=a ~b}}",
+        "Q{{=a ~b}",
+        "{" * 1000 + "\n\n" + "}" * 1000,
+    ]:
         result = parse_gift(text)
         assert result.questions == ()
         assert result.problems

@@ -1,8 +1,15 @@
+from pathlib import Path
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from modules.content import ContentError, read_course_folder
 from modules.services import course_load
+from quizzes.content import read_quiz_file
+from quizzes.services import quiz_load
+
+QUIZ_FILE = "post-test.toml"
 
 
 class Command(BaseCommand):
@@ -14,7 +21,13 @@ class Command(BaseCommand):
     def handle(self, *args, folder, **options):
         try:
             spec = read_course_folder(folder)
-            course, report = course_load(spec=spec)
+            quiz_path = Path(folder) / QUIZ_FILE
+            quiz_spec = read_quiz_file(quiz_path) if quiz_path.is_file() else None
+            # One transaction: a bad post-test leaves the course as it was, not half-updated.
+            with transaction.atomic():
+                course, report = course_load(spec=spec)
+                if quiz_spec is not None:
+                    quiz_load(course=course, spec=quiz_spec, report=report)
         except ContentError as error:
             raise CommandError(str(error)) from error
         except ValidationError as error:

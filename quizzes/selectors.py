@@ -1,0 +1,88 @@
+"""Reads for the post-test: a learner's status, attempts and review."""
+
+from dataclasses import dataclass, field
+
+from quizzes.models import Attempt, Quiz
+
+
+@dataclass(frozen=True)
+class PostTestStatus:
+    quiz: Quiz | None
+    attempts: list[Attempt] = field(default_factory=list)
+
+    @property
+    def exists(self):
+        return self.quiz is not None
+
+    @property
+    def submitted(self):
+        return [a for a in self.attempts if not a.is_open]
+
+    @property
+    def open_attempt(self):
+        return next((a for a in self.attempts if a.is_open), None)
+
+    @property
+    def passed(self):
+        return any(a.passed for a in self.attempts)
+
+    @property
+    def best(self):
+        """The attempt that counts: the highest score (the earliest of equal ones)."""
+        graded = self.submitted
+        if not graded:
+            return None
+        return max(graded, key=lambda a: (a.percent, -a.number))
+
+    @property
+    def attempts_used(self):
+        return len(self.attempts)
+
+    @property
+    def attempts_left(self):
+        if self.quiz is None or self.quiz.attempts_allowed == 0:
+            return None
+        return max(self.quiz.attempts_allowed - self.attempts_used, 0)
+
+    @property
+    def state(self):
+        if self.quiz is None:
+            return "none"
+        if self.passed:
+            return "passed"
+        if self.open_attempt is not None:
+            return "open"
+        if not self.attempts:
+            return "not_started"
+        if self.attempts_left == 0:
+            return "failed_no_attempts"
+        return "failed_can_retry"
+
+
+def post_test_status(*, user, course):
+    quiz = Quiz.objects.filter(course=course).first()
+    attempts = list(Attempt.objects.filter(user=user, quiz=quiz).order_by("number")) if quiz else []
+    return PostTestStatus(quiz=quiz, attempts=attempts)
+
+
+def post_test_statuses(*, user, courses):
+    """PostTestStatus per course id, for many courses in two queries."""
+    quizzes = {q.course_id: q for q in Quiz.objects.filter(course__in=courses)}
+    by_quiz = {}
+    for attempt in Attempt.objects.filter(user=user, quiz__in=quizzes.values()).order_by("number"):
+        by_quiz.setdefault(attempt.quiz_id, []).append(attempt)
+    return {
+        course.pk: PostTestStatus(
+            quiz=quizzes.get(course.pk), attempts=by_quiz.get(getattr(quizzes.get(course.pk), "pk", None), [])
+        )
+        for course in courses
+    }
+
+
+def attempt_for_learner(*, user, quiz, number):
+    """The learner's own attempt by number, or None: another learner's attempt is never found."""
+    return Attempt.objects.filter(user=user, quiz=quiz, number=number).select_related("quiz").first()
+
+
+def attempt_rows(attempt):
+    return list(attempt.questions.order_by("position"))

@@ -1,0 +1,159 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from modules.selectors import course_for_learner, course_progress
+from quizzes import selectors, services
+from quizzes.forms import answers_from_post
+from quizzes.grading import GradingError
+from quizzes.presentation import question_views, review_shows_answers, with_correct_answers
+
+
+def _context_or_404(request, slug):
+    """(course, quiz); Http404 when the course or its post-test is missing. Closes expired attempts."""
+    course = course_for_learner(slug)
+    if course is None:
+        raise Http404("No such course.")
+    quiz = services.quiz_for_course(course)
+    if quiz is None:
+        raise Http404("This course has no post-test.")
+    services.attempt_close_expired(user=request.user, quiz=quiz)
+    return course, quiz
+
+
+def _attempt_or_404(request, quiz, number):
+    attempt = selectors.attempt_for_learner(user=request.user, quiz=quiz, number=number)
+    if attempt is None:
+        raise Http404("No such attempt.")
+    return attempt
+
+
+def _not_enrolled(request, course):
+    messages.info(request, "Read the disclosures and enrol first.")
+    return redirect("course_detail", slug=course.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_test(request, slug):
+    course, quiz = _context_or_404(request, slug)
+    progress = course_progress(user=request.user, course=course)
+    if not progress.is_enrolled:
+        return _not_enrolled(request, course)
+    if request.method == "POST":
+        try:
+            attempt = services.attempt_start(
+                user=request.user, quiz=quiz, all_modules_complete=progress.all_modules_complete
+            )
+        except services.PostTestError as error:
+            messages.error(request, str(error))
+            return redirect("post_test", slug=course.slug)
+        return redirect("attempt_detail", slug=course.slug, number=attempt.number)
+    return render(
+        request,
+        "quizzes/post_test.html",
+        {
+            "course": course,
+            "progress": progress,
+            "quiz": quiz,
+            "status": progress.post_test,
+            "question_count": sum(rule.count for rule in quiz.draw_rules.all()) or quiz.questions.count(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attempt_detail(request, slug, number):
+    course, quiz = _context_or_404(request, slug)
+    attempt = _attempt_or_404(request, quiz, number)
+    if not attempt.is_open:
+        return redirect("attempt_review", slug=course.slug, number=attempt.number)
+    rows = selectors.attempt_rows(attempt)
+    wants_json = request.headers.get("X-Requested-With") == "fetch"
+    status = 200
+    if request.method == "POST":
+        try:
+            saved = services.attempt_save(attempt=attempt, answers=answers_from_post(rows, request.POST))
+        except GradingError as error:
+            if wants_json:
+                return JsonResponse({"error": str(error)}, status=400)
+            messages.error(request, f"{error} Nothing was saved; please check that question.")
+            status = 400
+        except services.PostTestError as error:
+            if wants_json:
+                return JsonResponse({"error": str(error)}, status=409)
+            messages.error(request, str(error))
+            return redirect("post_test", slug=course.slug)
+        else:
+            if wants_json:
+                return JsonResponse({"saved": saved})
+            if request.POST.get("action") == "summary":
+                return redirect("attempt_summary", slug=course.slug, number=attempt.number)
+            messages.success(request, "Your answers are saved.")
+            return redirect("attempt_detail", slug=course.slug, number=attempt.number)
+    return render(
+        request,
+        "quizzes/attempt.html",
+        {"course": course, "quiz": quiz, "attempt": attempt, "questions": question_views(rows)},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def attempt_summary(request, slug, number):
+    course, quiz = _context_or_404(request, slug)
+    attempt = _attempt_or_404(request, quiz, number)
+    if not attempt.is_open:
+        return redirect("attempt_review", slug=course.slug, number=attempt.number)
+    questions = question_views(selectors.attempt_rows(attempt))
+    return render(
+        request,
+        "quizzes/attempt_summary.html",
+        {
+            "course": course,
+            "attempt": attempt,
+            "questions": questions,
+            "unanswered": [q for q in questions if not q.answered],
+        },
+    )
+
+
+@login_required
+@require_POST
+def attempt_submit(request, slug, number):
+    course, quiz = _context_or_404(request, slug)
+    attempt = _attempt_or_404(request, quiz, number)
+    services.attempt_submit(attempt=attempt)
+    return redirect("attempt_review", slug=course.slug, number=attempt.number)
+
+
+@login_required
+@require_GET
+def attempt_review(request, slug, number):
+    course, quiz = _context_or_404(request, slug)
+    progress = course_progress(user=request.user, course=course)
+    attempt = _attempt_or_404(request, quiz, number)
+    if attempt.is_open:
+        return redirect("attempt_detail", slug=course.slug, number=attempt.number)
+    rows = selectors.attempt_rows(attempt)
+    show_answers = review_shows_answers(quiz, progress.post_test)
+    questions = question_views(rows)
+    if show_answers:
+        questions = with_correct_answers(questions, rows)
+    return render(
+        request,
+        "quizzes/attempt_review.html",
+        {
+            "course": course,
+            "quiz": quiz,
+            "attempt": attempt,
+            "progress": progress,
+            "status": progress.post_test,
+            "questions": questions,
+            "show_answers": show_answers,
+        },
+    )
