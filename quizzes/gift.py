@@ -274,8 +274,11 @@ def _decode(raw: str, fmt: str) -> str:
     if not raw:
         return ""
     if fmt == "moodle":
-        return _DECODE_COLLAPSE_RE.sub(_decode_join_lines, raw)
-    return _DECODE_RE.sub(_decode_escape, raw)
+        text = _DECODE_COLLAPSE_RE.sub(_decode_join_lines, raw)
+    else:
+        text = _DECODE_RE.sub(_decode_escape, raw)
+    # Only whitespace left (e.g. a lone "\n" escape) counts as empty.
+    return text if text.strip(_WS) else ""
 
 
 def _decode_escape(m: re.Match[str]) -> str:

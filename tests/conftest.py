@@ -70,3 +70,20 @@ def login(client, user):
 def fast_password_hashing(settings):
     # The production hasher is slow on purpose; tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """`postgres_only` tests need real row locks and concurrent writers.
+
+    SQLite's shared in-memory test database answers a second writer with "table is locked"
+    instead of waiting, so these run in the PostgreSQL pass of `make test`, and skip (saying so)
+    in the SQLite pass.
+    """
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (runs in the PostgreSQL pass of make test)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)

@@ -55,7 +55,10 @@ def page(browser, live_server):
     # A phone-sized viewport: the product is meant for a nurse on her phone after a shift.
     # bypass_csp lets the test inject axe-core; the site's own pages never need it.
     context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 375, "height": 812}, bypass_csp=True, accept_downloads=True
+        base_url=live_server.url,
+        viewport={"width": 375, "height": 812},
+        bypass_csp=True,
+        accept_downloads=True,
     )
     context.set_default_timeout(15000)
     page = context.new_page()

@@ -785,8 +785,42 @@ GIFT_TOKENS = [
 ]
 
 
+_words = st.lists(st.sampled_from([*"ab \n", "\\~", "\\#", "\\{", "\\n", "\\\\", "é", "->"]), max_size=6).map("".join)
+
+
+@st.composite
+def _answer(draw):
+    text = draw(st.sampled_from(["~", "=", "~%50%", "=%-25%", "~[plain]"])) + draw(_words)
+    if draw(st.booleans()):
+        text += " -> " + draw(_words)
+    if draw(st.booleans()):
+        text += "#" + draw(st.sampled_from(["", "[html]"])) + draw(_words)
+    return text
+
+
+@st.composite
+def gift_like_text(draw):
+    """Mostly well-formed GIFT with a few random tokens thrown in."""
+    questions = []
+    for _ in range(draw(st.integers(1, 4))):
+        head = draw(st.sampled_from(["", "::t::", "::a\\:b::", "// [id:1]\n", "$CATEGORY: c\n"]))
+        head += draw(st.sampled_from(["", "[html]", "[markdown]"])) + draw(_words) + "x"
+        if draw(st.booleans()):
+            body = draw(st.sampled_from(["T", "FALSE", "TRUE#a#b", "F##b"]))
+        else:
+            body = "\n".join(draw(st.lists(_answer(), min_size=1, max_size=4)))
+        if draw(st.booleans()):
+            body += "####" + draw(_words)
+        questions.append(head + "{" + body + "}" + draw(st.sampled_from(["", "", ".", "\n// c"])))
+    text = "\n\n".join(questions)
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(text)))
+        text = text[:at] + draw(st.sampled_from(GIFT_TOKENS)) + text[at:]
+    return text
+
+
 @settings(max_examples=500, deadline=None)
-@given(st.lists(st.sampled_from(GIFT_TOKENS), max_size=60).map("".join))
+@given(st.one_of(gift_like_text(), st.lists(st.sampled_from(GIFT_TOKENS), max_size=60).map("".join)))
 def test_whatever_parses_also_exports_and_round_trips(text):
     result = parse_gift(text)
     assert all("internal error" not in p.message for p in result.problems)

@@ -57,7 +57,8 @@
   function save() {
     var data = new FormData(form);
     data.set("action", "save");
-    fetch(form.action || window.location.href, {
+    // form.action would be the buttons named "action", not the attribute.
+    fetch(form.getAttribute("action") || window.location.href, {
       method: "POST",
       body: data,
       headers: { "X-Requested-With": "fetch" },

@@ -1,0 +1,342 @@
+"""Authoring the post-test in the admin: quizzes, questions with their choices, GIFT import and export.
+
+Attempts are records kept for years, so the admin shows them read-only and nobody deletes them.
+"""
+
+from functools import wraps
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_GET, require_http_methods
+
+from quizzes.authoring import ChoiceData, frozen_question, question_problems
+from quizzes.gift_import import MAX_UPLOAD_BYTES, gift_export, gift_import
+from quizzes.models import Attempt, AttemptQuestion, Choice, DrawRule, Kind, Question, Quiz
+from quizzes.presentation import question_view
+
+IMPORT_PERMISSION = "quizzes.add_question"
+EXPORT_PERMISSION = "quizzes.view_question"
+
+
+def _signed_in_needs(admin_site, permission, view):
+    """admin_view, but a signed-in user without `permission` (a learner, a board reviewer) gets 403.
+
+    admin_view alone would send them to the admin login page, inviting them to sign in as
+    someone else; anonymous visitors still go there.
+    """
+    admin_view = admin_site.admin_view(view)
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.has_perm(permission):
+            raise PermissionDenied
+        return admin_view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# ---------------------------------------------------------------------------
+# Quiz, with GIFT import and export
+# ---------------------------------------------------------------------------
+
+
+class GiftUploadForm(forms.Form):
+    file = forms.FileField(
+        label="GIFT file",
+        help_text=f"A UTF-8 text file of at most {filesizeformat(MAX_UPLOAD_BYTES)}.",
+    )
+    dry_run = forms.BooleanField(
+        label="Dry run",
+        required=False,
+        initial=True,
+        help_text="Check the file and list what it would create, without saving anything.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(
+                f"The file is {filesizeformat(upload.size)}; the limit is {filesizeformat(MAX_UPLOAD_BYTES)}. "
+                "Split it into smaller files."
+            )
+        data = upload.read()
+        try:
+            # utf-8-sig: editors on Windows often start UTF-8 files with a byte-order mark.
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise ValidationError(
+                f"The file is not UTF-8 text (byte {error.start + 1} cannot be read). "
+                "Save it with UTF-8 encoding and upload it again."
+            ) from None
+
+
+class DrawRuleInline(admin.TabularInline):
+    model = DrawRule
+    extra = 0
+    fields = ["position", "topic", "count"]
+
+
+@admin.register(Quiz)
+class QuizAdmin(admin.ModelAdmin):
+    list_display = [
+        "course",
+        "pass_mark_percent",
+        "attempts_allowed",
+        "time_limit_minutes",
+        "question_count",
+        "gift_links",
+    ]
+    list_select_related = ["course"]
+    search_fields = ["title", "course__title", "course__slug"]
+    inlines = [DrawRuleInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(num_questions=Count("questions"))
+
+    @admin.display(description="questions", ordering="num_questions")
+    def question_count(self, obj):
+        return obj.num_questions
+
+    @admin.display(description="GIFT")
+    def gift_links(self, obj):
+        return format_html(
+            '<a href="{}">Import GIFT</a> · <a href="{}">Export GIFT</a>',
+            reverse("admin:quizzes_quiz_import_gift", args=[obj.pk]),
+            reverse("admin:quizzes_quiz_export_gift", args=[obj.pk]),
+        )
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:pk>/import-gift/",
+                _signed_in_needs(
+                    self.admin_site,
+                    IMPORT_PERMISSION,
+                    require_http_methods(["GET", "POST"])(self.import_gift_view),
+                ),
+                name="quizzes_quiz_import_gift",
+            ),
+            path(
+                "<int:pk>/export-gift/",
+                _signed_in_needs(self.admin_site, EXPORT_PERMISSION, require_GET(self.export_gift_view)),
+                name="quizzes_quiz_export_gift",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    def import_gift_view(self, request, pk):
+        quiz = get_object_or_404(Quiz.objects.select_related("course"), pk=pk)
+        report, status = None, 200
+        if request.method == "POST":
+            form = GiftUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                report = gift_import(
+                    quiz=quiz, text=form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"]
+                )
+                if report.ok and not report.dry_run:
+                    messages.success(request, f"Imported {report.created} questions into {quiz}.")
+                    changelist = reverse("admin:quizzes_question_changelist")
+                    return redirect(f"{changelist}?quiz__id__exact={quiz.pk}")
+            if not form.is_valid() or not report.ok:
+                status = 400
+        else:
+            form = GiftUploadForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Import GIFT into {quiz}",
+            "quiz": quiz,
+            "form": form,
+            "report": report,
+        }
+        return render(request, "admin/quizzes/gift_import.html", context, status=status)
+
+    def export_gift_view(self, request, pk):
+        quiz = get_object_or_404(Quiz.objects.select_related("course"), pk=pk)
+        text, skipped = gift_export(quiz)
+        response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{quiz.course.slug}-post-test.gift"'
+        if skipped:
+            # A download cannot carry a page message; the file's header comment repeats the list.
+            response["X-GIFT-Skipped"] = ", ".join(s.key for s in skipped)
+        return response
+
+
+# ---------------------------------------------------------------------------
+# Questions and their choices
+# ---------------------------------------------------------------------------
+
+
+class ChoiceInlineFormSet(BaseInlineFormSet):
+    """Checks the choices as a whole, with the same explanations as the content loader and GIFT import.
+
+    A ValidationError here fails the whole change form, so a bad question saves nothing half.
+    """
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return  # the fields' own errors first; the choices cannot be judged as a set yet
+        question = self.instance
+        if question.kind not in Kind.values:
+            return  # the question form reports the missing or unknown kind
+        choices = [
+            ChoiceData(
+                text=form.cleaned_data.get("text", ""),
+                is_correct=form.cleaned_data.get("is_correct", False),
+                weight=form.cleaned_data.get("weight"),
+                correct_position=form.cleaned_data.get("correct_position"),
+                match_text=form.cleaned_data.get("match_text", ""),
+            )
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        problems = question_problems(question.kind, choices, multiple_grading=question.multiple_grading)
+        if problems:
+            raise ValidationError(problems)
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    formset = ChoiceInlineFormSet
+    fields = ["position", "text", "is_correct", "weight", "correct_position", "match_text"]
+    ordering = ["position", "id"]
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 4 if obj is None else 1
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "key", "kind", "topic", "points", "is_active", "quiz", "preview_link"]
+    list_filter = ["kind", "topic", "is_active", "quiz"]
+    list_select_related = ["quiz__course"]
+    search_fields = ["stem_markdown", "key", "title"]
+    ordering = ["quiz", "position", "id"]
+    inlines = [ChoiceInline]
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": ("quiz", "key", "position", "kind", "topic", "title", "points", "is_active"),
+                "description": (
+                    "A question that learners' attempts have used cannot be deleted (the attempts are kept "
+                    "as records); untick “Is active” to retire it instead."
+                ),
+            },
+        ),
+        ("Question", {"fields": ("stem_markdown", "rationale_markdown", "reference")}),
+        (
+            "Grading",
+            {
+                "fields": ("multiple_grading", "ordering_mode"),
+                "description": (
+                    "Single choice: exactly one correct choice. True/false: two choices, one correct. "
+                    "Multiple select: at least one correct; partial credit needs a weight on every choice, "
+                    "positive weights adding up to 100. Ordering: at least three items, correct positions "
+                    "1 to n. Matching: at least two prompts, each with its answer; a row with only an answer "
+                    "is a distractor."
+                ),
+            },
+        ),
+    )
+
+    def has_delete_permission(self, request, obj=None):
+        # PROTECT would refuse anyway, with an error page; the missing button explains itself
+        # together with the help text above.
+        if obj is not None and obj.attempt_questions.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:pk>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="quizzes_question_preview",
+            )
+        ]
+        return urls + super().get_urls()
+
+    @admin.display(description="preview")
+    def preview_link(self, obj):
+        return format_html(
+            '<a href="{}">Preview</a>', reverse("admin:quizzes_question_preview", args=[obj.pk])
+        )
+
+    def preview_view(self, request, pk):
+        """The question exactly as learners see it in an attempt, without the key; nothing is recorded."""
+        question = get_object_or_404(Question.objects.select_related("quiz__course"), pk=pk)
+        if not self.has_view_permission(request, question):
+            raise PermissionDenied
+        choices = list(question.choices.all())
+        problems = question_problems(question.kind, choices, multiple_grading=question.multiple_grading)
+        q = None
+        if not problems:
+            # An unsaved AttemptQuestion, built the way attempt_start freezes one, so the page shows
+            # the same snapshot a learner would get (shuffled as the quiz says).
+            snapshot, key = frozen_question(question, choices, shuffle_choices=question.quiz.shuffle_choices)
+            q = question_view(AttemptQuestion(pk=0, position=1, snapshot=snapshot, key=key, response=None))
+        return render(
+            request,
+            "admin/quizzes/question_preview.html",
+            {"question": question, "q": q, "problems": problems},
+        )
+
+
+# ---------------------------------------------------------------------------
+# Attempts: read-only records
+# ---------------------------------------------------------------------------
+
+
+class AttemptQuestionInline(admin.TabularInline):
+    model = AttemptQuestion
+    fields = ["position", "question", "points_awarded", "responded_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("question")
+
+    def has_view_permission(self, request, obj=None):
+        # Whoever may see the attempt may see its questions (the CE board has view_attempt only).
+        return request.user.has_perm("quizzes.view_attempt")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Attempt)
+class AttemptAdmin(admin.ModelAdmin):
+    list_display = ["user", "quiz", "number", "started_at", "submitted_at", "percent", "passed"]
+    list_filter = ["passed", "quiz"]
+    list_select_related = ["user", "quiz__course"]
+    search_fields = ["user__email", "user__last_name"]
+    date_hierarchy = "started_at"
+    inlines = [AttemptQuestionInline]
+
+    # Records kept at least 6 years (DESIGN.md "Security and records"): nobody adds, edits or deletes.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
