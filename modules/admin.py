@@ -29,7 +29,7 @@ class ModuleAdminForm(forms.ModelForm):
 
     class Meta:
         model = Module
-        fields = ["position", "slug", "title", "objectives", "estimated_minutes", "body_markdown"]
+        fields = ["course", "position", "slug", "title", "objectives", "estimated_minutes", "body_markdown"]
 
 
 class ModuleInline(admin.StackedInline):

@@ -64,8 +64,8 @@ class GiftUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
             raise ValidationError(
-                f"The file is {filesizeformat(upload.size)}; the limit is {filesizeformat(MAX_UPLOAD_BYTES)}. "
-                "Split it into smaller files."
+                f"The file is {upload.size:,} bytes; the limit is {filesizeformat(MAX_UPLOAD_BYTES)} "
+                f"({MAX_UPLOAD_BYTES:,} bytes). Split it into smaller files."
             )
         data = upload.read()
         try:
@@ -79,9 +79,26 @@ class GiftUploadForm(forms.Form):
 
 
 class DrawRuleInline(admin.TabularInline):
+    """Draw rules are part of the quiz's settings: whoever may change the quiz may change them.
+
+    (The role groups grant no DrawRule permissions of their own.)
+    """
+
     model = DrawRule
     extra = 0
     fields = ["position", "topic", "count"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("quizzes.view_quiz") or request.user.has_perm("quizzes.change_quiz")
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("quizzes.change_quiz")
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("quizzes.change_quiz")
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm("quizzes.change_quiz")
 
 
 @admin.register(Quiz)

@@ -24,7 +24,7 @@ from quizzes.authoring import ChoiceData, question_problems
 from quizzes.gift import GiftChoice, GiftQuestion, export_gift, parse_gift
 from quizzes.models import Choice, Kind, MultipleGrading, Question, Quiz
 
-MAX_UPLOAD_BYTES = 1_000_000
+MAX_UPLOAD_BYTES = 1_048_576  # 1 MB
 # Far more than any post-test bank; a bigger file is a mistake or an attack, and is refused whole.
 MAX_QUESTIONS = 1_000
 DEFAULT_TOPIC = "general"

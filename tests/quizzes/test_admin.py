@@ -104,11 +104,19 @@ GOOD = {
     ),
     "ordering": (
         "all_or_nothing",
-        [{"text": "First", "correct_position": 1}, {"text": "Third", "correct_position": 3}, {"text": "Second", "correct_position": 2}],
+        [
+            {"text": "First", "correct_position": 1},
+            {"text": "Third", "correct_position": 3},
+            {"text": "Second", "correct_position": 2},
+        ],
     ),
     "matching": (
         "all_or_nothing",
-        [{"text": "Knee", "match_text": "Hinge"}, {"text": "Hip", "match_text": "Ball"}, {"match_text": "Pivot"}],
+        [
+            {"text": "Knee", "match_text": "Hinge"},
+            {"text": "Hip", "match_text": "Ball"},
+            {"match_text": "Pivot"},
+        ],
     ),
 }
 
@@ -147,7 +155,9 @@ BAD = [
 
 
 @pytest.mark.parametrize("kind, grading, choices, message", BAD)
-def test_a_bad_question_gets_the_explaining_message_and_saves_nothing(client, author, quiz, kind, grading, choices, message):
+def test_a_bad_question_gets_the_explaining_message_and_saves_nothing(
+    client, author, quiz, kind, grading, choices, message
+):
     before = counts()
     response = login(client, author).post(ADD_QUESTION, question_post(quiz, kind, choices, grading=grading))
     assert response.status_code == 200
@@ -161,12 +171,14 @@ def test_deleting_choices_on_change_is_checked_too(client, author, quiz):
     choices = list(question.choices.all())
     data.update({"choices-TOTAL_FORMS": "2", "choices-INITIAL_FORMS": "2"})
     for i, choice in enumerate(choices):
-        data.update({
-            f"choices-{i}-id": choice.pk,
-            f"choices-{i}-question": question.pk,
-            f"choices-{i}-position": choice.position,
-            f"choices-{i}-text": choice.text,
-        })
+        data.update(
+            {
+                f"choices-{i}-id": choice.pk,
+                f"choices-{i}-question": question.pk,
+                f"choices-{i}-position": choice.position,
+                f"choices-{i}-text": choice.text,
+            }
+        )
     data["choices-0-is_correct"] = "on"
     data["choices-1-DELETE"] = "on"
     response = login(client, author).post(reverse("admin:quizzes_question_change", args=[question.pk]), data)
@@ -178,7 +190,9 @@ def test_deleting_choices_on_change_is_checked_too(client, author, quiz):
 def test_a_used_question_cannot_be_deleted_and_the_form_says_to_retire_it(client, author, learner, quiz):
     used = make_question(quiz, key="used")
     unused = make_question(quiz, key="unused")
-    attempt = Attempt.objects.create(user=learner, quiz=quiz, number=1, started_at=timezone.now(), max_score=1)
+    attempt = Attempt.objects.create(
+        user=learner, quiz=quiz, number=1, started_at=timezone.now(), max_score=1
+    )
     AttemptQuestion.objects.create(attempt=attempt, question=used, position=1, snapshot={}, key={})
     login(client, author)
     assert client.get(reverse("admin:quizzes_question_delete", args=[used.pk])).status_code == 403
@@ -188,7 +202,9 @@ def test_a_used_question_cannot_be_deleted_and_the_form_says_to_retire_it(client
     assert reverse("admin:quizzes_question_delete", args=[used.pk]) not in change
 
 
-def test_question_list_filters_and_costs_the_same_for_more_questions(client, author, quiz, django_assert_max_num_queries):
+def test_question_list_filters_and_costs_the_same_for_more_questions(
+    client, author, quiz, django_assert_max_num_queries
+):
     for n in range(12):
         make_question(quiz, key=f"q{n}", topic="anatomy" if n % 2 else "treatment")
     login(client, author)
@@ -235,7 +251,10 @@ def test_preview_of_ordering_and_matching_questions(client, author, quiz):
     for question in (ordering, matching):
         html = client.get(reverse("admin:quizzes_question_preview", args=[question.pk])).content.decode()
         assert "correct" not in html.lower()
-    assert "ordering-position" in client.get(reverse("admin:quizzes_question_preview", args=[ordering.pk])).content.decode()
+    assert (
+        "ordering-position"
+        in client.get(reverse("admin:quizzes_question_preview", args=[ordering.pk])).content.decode()
+    )
 
 
 def test_preview_of_a_question_that_breaks_the_rules_explains_instead_of_failing(client, author, quiz):
@@ -257,7 +276,9 @@ def test_preview_is_for_staff_who_may_view_questions(client, learner, board, qui
 # ---------------------------------------------------------------------------
 
 
-def test_quiz_list_shows_settings_question_count_and_gift_links(client, author, quiz, django_assert_max_num_queries):
+def test_quiz_list_shows_settings_question_count_and_gift_links(
+    client, author, quiz, django_assert_max_num_queries
+):
     make_question(quiz, key="a")
     make_question(quiz, key="b")
     DrawRule.objects.create(quiz=quiz, topic="anatomy", count=1)
@@ -298,7 +319,10 @@ def test_gift_dry_run_lists_questions_with_lines_and_saves_nothing(client, autho
     html = response.content.decode()
     assert response.status_code == 200
     assert "Dry run: nothing was saved" in html
-    assert "<tr><td>3</td><td>origin</td><td>single</td><td>anatomy</td><td>Where do the hamstrings attach?</td></tr>" in html
+    assert (
+        "<tr><td>3</td><td>origin</td><td>single</td><td>anatomy</td><td>Where do the hamstrings attach?</td></tr>"
+        in html
+    )
     assert "<td>9</td><td>gift-9</td><td>true_false</td>" in html
     assert counts() == (0, 0)
 
@@ -327,11 +351,13 @@ def test_gift_file_with_an_unsupported_question_imports_nothing_and_names_its_li
 @pytest.mark.parametrize(
     "content, message",
     [
-        (b"x" * 1_000_001, "the limit is 1.0\xa0MB"),
+        (b"x" * 1_048_577, "The file is 1,048,577 bytes; the limit is 1.0\xa0MB (1,048,576 bytes)."),
         ("Caf\xe9?{=Oui ~Non}".encode("latin-1"), "The file is not UTF-8 text (byte 4 cannot be read)."),
     ],
 )
-def test_uploads_too_large_or_not_utf8_get_a_clear_400_and_save_nothing(client, author, quiz, content, message):
+def test_uploads_too_large_or_not_utf8_get_a_clear_400_and_save_nothing(
+    client, author, quiz, content, message
+):
     url = reverse("admin:quizzes_quiz_import_gift", args=[quiz.pk])
     response = login(client, author).post(url, {"file": upload(content)})
     assert response.status_code == 400
@@ -353,7 +379,9 @@ def test_utf8_with_a_byte_order_mark_is_accepted(client, author, quiz):
     assert quiz.questions.count() == 2
 
 
-def test_export_downloads_gift_named_after_the_course_and_lists_skipped_questions(client, author, learner, quiz):
+def test_export_downloads_gift_named_after_the_course_and_lists_skipped_questions(
+    client, author, learner, quiz
+):
     make_question(quiz, key="origin")
     ordering = make_question(quiz, key="sequence", kind="ordering", choices=())
     for position, text in ((1, "Rest"), (2, "Load"), (3, "Return")):
@@ -391,7 +419,8 @@ def test_attempts_are_read_only_and_never_deleted(client, admin_user, learner, q
     assert client.get(reverse("admin:quizzes_attempt_add")).status_code == 403
     assert client.get(reverse("admin:quizzes_attempt_delete", args=[attempt.pk])).status_code == 403
     response = client.post(
-        reverse("admin:quizzes_attempt_changelist"), {"action": "delete_selected", "_selected_action": [attempt.pk]}
+        reverse("admin:quizzes_attempt_changelist"),
+        {"action": "delete_selected", "_selected_action": [attempt.pk]},
     )
     assert Attempt.objects.count() == 1 and AttemptQuestion.objects.count() == 1
     assert response.status_code in (200, 302)

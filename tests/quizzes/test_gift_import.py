@@ -359,7 +359,7 @@ def test_import_command_with_problems_prints_them_by_line_fails_and_imports_noth
     "content, message",
     [
         ("Caf\xe9?{=Oui ~Non}".encode("latin-1"), "not UTF-8 text"),
-        (b"x" * 1_000_001, "the limit is 1,000,000"),
+        (b"x" * 1_048_577, "1,048,577 bytes; the limit is 1,048,576"),
     ],
 )
 def test_import_command_refuses_files_that_are_not_utf8_or_too_large(tmp_path, content, message):

@@ -25,7 +25,9 @@ def test_bank_has_24_questions_balanced_by_topic_with_ordering_and_matching():
     assert {q.kind for q in spec.questions} == {"single", "multiple", "true_false", "ordering", "matching"}
     for question in spec.questions:
         assert question.rationale.strip() and question.reference.strip(), question.key
-        assert any(source in question.rationale + question.reference for source in ("Degen", "Bates", "Pourcho"))
+        assert any(
+            source in question.rationale + question.reference for source in ("Degen", "Bates", "Pourcho")
+        )
     assert sum(count for _, count in spec.draw) == 10
 
 
