@@ -9,4 +9,5 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("modules.urls")),
     path("", include("quizzes.urls")),
+    path("", include("certificates.urls")),
 ]

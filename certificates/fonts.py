@@ -73,7 +73,7 @@ def _register(directory: Path) -> FontSet:
         SERIF_BOLD: serif_bold if has_serif else sans_bold,
     }
     for name, path in files.items():
-        pdfmetrics.registerFont(TTFont(name, str(path)))
+        pdfmetrics.registerFont(TTFont(name, str(path), asciiReadable=__import__("os").environ.get("AR","1")=="1"))
     # Paragraph markup such as <b> looks fonts up by family, so map the families too.
     for regular, bold in ((SANS, SANS_BOLD), (SERIF, SERIF_BOLD)):
         addMapping(regular, 0, 0, regular)

@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from certificates.models import Certificate
 from modules.models import Course, Enrollment, Module, ModuleProgress
 from quizzes.selectors import PostTestStatus, post_test_status, post_test_statuses
 
@@ -45,6 +46,7 @@ class CourseProgress:
     enrollment: Enrollment | None
     modules: list[ModuleState]
     post_test: PostTestStatus = field(default_factory=lambda: PostTestStatus(quiz=None))
+    certificate: object = None  # the live certificates.Certificate, if issued
     steps: list[Step] = field(default_factory=list)
 
     @property
@@ -73,6 +75,28 @@ class CourseProgress:
     @property
     def seconds_spent(self):
         return sum(state.progress.seconds_spent for state in self.modules if state.progress)
+
+    @property
+    def minutes_spent(self):
+        return self.seconds_spent // 60
+
+    @property
+    def minutes_missing(self):
+        """Minutes still to spend studying before the course's minimum time is met."""
+        return max(self.course.minimum_minutes - self.minutes_spent, 0)
+
+    @property
+    def evaluation(self):
+        return getattr(self.enrollment, "evaluation", None) if self.enrollment else None
+
+    @property
+    def attestation(self):
+        return getattr(self.enrollment, "attestation", None) if self.enrollment else None
+
+    @property
+    def ready_for_certificate(self):
+        """Every step before the certificate itself is done."""
+        return all(step.done for step in self.steps if step.key != "certificate")
 
     @property
     def next_module(self):
@@ -175,16 +199,38 @@ def _steps(course, enrollment, states, post_test):
     return steps
 
 
-def build_course_progress(course, enrollment, modules, progress_rows, post_test=None):
+def _certificate_steps(course, enrollment, minutes_spent, certificate):
+    certificate_url = reverse("certificate", args=[course.slug])
+    evaluated = enrollment is not None and hasattr(enrollment, "evaluation")
+    attested = enrollment is not None and hasattr(enrollment, "attestation")
+    missing = max(course.minimum_minutes - minutes_spent, 0)
+    time_label = "Attest the time you spent"
+    if missing:
+        time_label = (
+            f"Study at least {course.minimum_minutes} minutes ({missing} more to go), then attest your time"
+        )
+    return [
+        Step("evaluation", "Complete the evaluation", evaluated, reverse("evaluation", args=[course.slug])),
+        Step("attestation", time_label, attested and not missing, certificate_url),
+        Step("certificate", "Claim your certificate", certificate is not None, certificate_url),
+    ]
+
+
+def build_course_progress(course, enrollment, modules, progress_rows, post_test=None, certificate=None):
     progress_by_module = {row.module_id: row for row in progress_rows}
     states = _module_states(modules, progress_by_module)
     post_test = post_test or PostTestStatus(quiz=None)
+    minutes_spent = sum(row.seconds_spent for row in progress_rows) // 60
+    steps = _steps(course, enrollment, states, post_test) + _certificate_steps(
+        course, enrollment, minutes_spent, certificate
+    )
     return CourseProgress(
         course=course,
         enrollment=enrollment,
         modules=states,
         post_test=post_test,
-        steps=_steps(course, enrollment, states, post_test),
+        certificate=certificate,
+        steps=steps,
     )
 
 
@@ -192,16 +238,25 @@ def course_progress(*, user, course):
     """Where `user` is in `course` and what is still missing. A fixed number of queries, whatever the size."""
     enrollment = None
     if user.is_authenticated:
-        enrollment = Enrollment.objects.filter(user=user, course=course).first()
+        enrollment = (
+            Enrollment.objects.filter(user=user, course=course)
+            .select_related("evaluation", "attestation")
+            .first()
+        )
     modules = list(course.modules.order_by("position"))
     progress_rows = list(ModuleProgress.objects.filter(enrollment=enrollment)) if enrollment else []
     post_test = post_test_status(user=user, course=course) if enrollment else None
-    return build_course_progress(course, enrollment, modules, progress_rows, post_test)
+    certificate = live_certificates(user=user, courses=[course]).get(course.pk) if enrollment else None
+    return build_course_progress(course, enrollment, modules, progress_rows, post_test, certificate)
 
 
 def dashboard_progress(*, user):
     """Every course the user is enrolled in, with its progress, in a fixed number of queries."""
-    enrollments = list(Enrollment.objects.filter(user=user).select_related("course").order_by("-created_at"))
+    enrollments = list(
+        Enrollment.objects.filter(user=user)
+        .select_related("course", "evaluation", "attestation")
+        .order_by("-created_at")
+    )
     course_ids = [e.course_id for e in enrollments]
     modules_by_course = {}
     for module in Module.objects.filter(course_id__in=course_ids).order_by("course_id", "position"):
@@ -210,6 +265,7 @@ def dashboard_progress(*, user):
     for row in ModuleProgress.objects.filter(enrollment__in=enrollments):
         progress_by_enrollment.setdefault(row.enrollment_id, []).append(row)
     post_tests = post_test_statuses(user=user, courses=[e.course for e in enrollments])
+    certificates = live_certificates(user=user, courses=[e.course for e in enrollments])
     return [
         build_course_progress(
             e.course,
@@ -217,9 +273,18 @@ def dashboard_progress(*, user):
             modules_by_course.get(e.course_id, []),
             progress_by_enrollment.get(e.pk, []),
             post_tests.get(e.course_id),
+            certificates.get(e.course_id),
         )
         for e in enrollments
     ]
+
+
+def live_certificates(*, user, courses):
+    """The live certificate per course id for `user`, in one query (PDF bytes left unloaded)."""
+    if not courses:
+        return {}
+    rows = Certificate.objects.filter(user=user, course__in=courses, revoked_at__isnull=True).defer("pdf")
+    return {certificate.course_id: certificate for certificate in rows}
 
 
 def catalogue_courses():

@@ -3,6 +3,7 @@
 Attempts are records kept for years, so the admin shows them read-only and nobody deletes them.
 """
 
+import json
 from functools import wraps
 
 from django import forms
@@ -221,8 +222,24 @@ class ChoiceInlineFormSet(BaseInlineFormSet):
             raise ValidationError(problems)
 
 
+class ChoiceForm(forms.ModelForm):
+    class Meta:
+        model = Choice
+        fields = ["position", "text", "is_correct", "weight", "correct_position", "match_text"]
+
+    def clean(self):
+        cleaned = super().clean()
+        # Said here in words; otherwise the database constraint's generic message would be shown.
+        if not cleaned.get("text", "").strip() and not cleaned.get("match_text", "").strip():
+            raise ValidationError(
+                "Give the choice a text (or, in a matching question, the answer it matches)."
+            )
+        return cleaned
+
+
 class ChoiceInline(admin.TabularInline):
     model = Choice
+    form = ChoiceForm
     formset = ChoiceInlineFormSet
     fields = ["position", "text", "is_correct", "weight", "correct_position", "match_text"]
     ordering = ["position", "id"]
@@ -277,7 +294,7 @@ class QuestionAdmin(admin.ModelAdmin):
         urls = [
             path(
                 "<int:pk>/preview/",
-                self.admin_site.admin_view(self.preview_view),
+                self.admin_site.admin_view(require_GET(self.preview_view)),
                 name="quizzes_question_preview",
             )
         ]
@@ -301,6 +318,9 @@ class QuestionAdmin(admin.ModelAdmin):
             # An unsaved AttemptQuestion, built the way attempt_start freezes one, so the page shows
             # the same snapshot a learner would get (shuffled as the quiz says).
             snapshot, key = frozen_question(question, choices, shuffle_choices=question.quiz.shuffle_choices)
+            # The attempt page reads its snapshot back from the JSON column (plain strings, no
+            # SafeString), so the preview does too, or the two could render differently.
+            snapshot = json.loads(json.dumps(snapshot))
             q = question_view(AttemptQuestion(pk=0, position=1, snapshot=snapshot, key=key, response=None))
         return render(
             request,

@@ -43,6 +43,10 @@ Text handling (matches the reference JS PEG grammar's conformance data):
   ``// [id:X]`` and ``// [tag:Y]`` comments inside a question's block set its
   ``id`` and ``tags``.
 * A blank line always ends a question, so an unclosed ``{`` only spoils one question.
+
+Limits: ``max_chars`` (default 2,000,000) and ``max_questions`` (default 2,000 items)
+per call, ``MAX_ANSWERS`` answers and ``MAX_TAGS`` tags per question; exceeding one is
+reported as ``GiftLimitExceeded``.
 """
 
 from __future__ import annotations
@@ -326,12 +330,13 @@ class _BlockParser:
     def error(self, pos: int, message: str) -> _BlockError:
         return _BlockError(self.block.line_at(pos), message)
 
-    def read_format(self, pos: int, end: int, default: str) -> tuple[str, int, bool]:
+    def read_format(self, pos: int, end: int, default: str) -> tuple[str, int]:
+        """An optional ``[format]`` after whitespace -> (format, position after it)."""
         pos = _skip_ws(self.s, pos, end)
         m = _FORMAT_RE.match(self.s, pos, end)
         if m:
-            return m.group(1), m.end(), True
-        return default, pos, False
+            return m.group(1), m.end()
+        return default, pos
 
     def parse(self) -> GiftQuestion:
         s = self.s
@@ -347,7 +352,7 @@ class _BlockParser:
             title = _decode(s[pos + 2 : close], "moodle") or None
             pos = close + 2
 
-        self.stem_format, stem_start, _ = self.read_format(pos, end, DEFAULT_FORMAT)
+        self.stem_format, stem_start = self.read_format(pos, end, DEFAULT_FORMAT)
 
         open_pos = _find(_BRACE_RE, s, stem_start, end)
         if open_pos < 0:
@@ -385,7 +390,7 @@ class _BlockParser:
         gf = _find(_GENERAL_FEEDBACK_RE, s, a, b)
         if gf >= 0:
             body_end = gf
-            fmt, fpos, _ = self.read_format(gf + 4, b, self.stem_format)
+            fmt, fpos = self.read_format(gf + 4, b, self.stem_format)
             general_feedback = _decode(s[fpos:b], fmt) or None
             general_feedback_format = fmt if general_feedback is not None else None
 
@@ -457,7 +462,7 @@ class _BlockParser:
             raise _BlockError(self.block.first_line, "the question text is empty")
 
     def feedback(self, hash_pos: int, end: int) -> tuple[str | None, str | None]:
-        fmt, fpos, _ = self.read_format(hash_pos + 1, end, self.stem_format)
+        fmt, fpos = self.read_format(hash_pos + 1, end, self.stem_format)
         text = _decode(self.s[fpos:end], fmt)
         if not text:
             return None, None
@@ -508,7 +513,7 @@ class _BlockParser:
         choices = []
         for mark, start, end in segments:
             weight, tpos, tend, hash_pos = self.split_answer(start, end)
-            fmt, tpos, _ = self.read_format(tpos, tend, self.stem_format)
+            fmt, tpos = self.read_format(tpos, tend, self.stem_format)
             text = _decode(self.s[tpos:tend], fmt)
             if not text:
                 raise self.error(start, f"empty answer after '{mark}'")
@@ -545,7 +550,7 @@ class _BlockParser:
                 raise self.error(
                     hash_pos, "matching pairs cannot have feedback (escape a literal '#' as \\#)"
                 )
-            fmt, tpos, _ = self.read_format(tpos, tend, self.stem_format)
+            fmt, tpos = self.read_format(tpos, tend, self.stem_format)
             arrow = _find(_ARROW_RE, s, tpos, tend)
             if arrow < 0:
                 raise self.error(start, "every pair of a matching question needs 'prompt -> answer'")

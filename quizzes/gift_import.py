@@ -248,6 +248,13 @@ def _choice_fields(data):
 def plan_question(gq, *, taken_keys):
     """(PlannedQuestion, problems, note) for one parsed question. Adds its key to `taken_keys`."""
     choices, grading, problems = _choices_for(gq)
+    if gq.kind != Kind.MATCHING:
+        # Only possible for an [html] answer that is all markup; the database would refuse it.
+        problems += [
+            f"Answer {n} has no text once its HTML is removed."
+            for n, c in enumerate(choices, 1)
+            if not c.text
+        ]
     problems += question_problems(gq.kind, choices, multiple_grading=grading)
     rationale, note = _rationale(gq)
     stem = _as_markdown(gq.stem, gq.stem_format)

@@ -424,3 +424,21 @@ def test_attempts_are_read_only_and_never_deleted(client, admin_user, learner, q
     )
     assert Attempt.objects.count() == 1 and AttemptQuestion.objects.count() == 1
     assert response.status_code in (200, 302)
+
+
+def test_an_empty_choice_row_is_explained(client, author, quiz):
+    data = question_post(
+        quiz, "single", [{"text": "A", "is_correct": True}, {"text": "B"}, {"is_correct": True}]
+    )
+    response = login(client, author).post(ADD_QUESTION, data)
+    assert response.status_code == 200
+    assert (
+        "Give the choice a text (or, in a matching question, the answer it matches)."
+        in response.content.decode()
+    )
+    assert counts() == (0, 0)
+
+
+def test_preview_is_get_only(client, author, quiz):
+    url = reverse("admin:quizzes_question_preview", args=[make_question(quiz).pk])
+    assert login(client, author).post(url).status_code == 405

@@ -785,7 +785,9 @@ GIFT_TOKENS = [
 ]
 
 
-_words = st.lists(st.sampled_from([*"ab \n", "\\~", "\\#", "\\{", "\\n", "\\\\", "é", "->"]), max_size=6).map("".join)
+_words = st.lists(st.sampled_from([*"ab \n", "\\~", "\\#", "\\{", "\\n", "\\\\", "é", "->"]), max_size=6).map(
+    "".join
+)
 
 
 @st.composite

@@ -209,6 +209,12 @@ def test_model_limits_are_problems_not_database_errors():
     assert row_counts() == (0, 0)
 
 
+def test_an_html_answer_with_no_text_is_a_problem():
+    report = gift_import(quiz=make_quiz(), text="Pick one.{=[html]<br> ~Other}", dry_run=False)
+    assert [str(p) for p in report.problems] == ["Line 1: Answer 1 has no text once its HTML is removed."]
+    assert row_counts() == (0, 0)
+
+
 @pytest.mark.parametrize(
     "text, message",
     [

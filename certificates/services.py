@@ -1,0 +1,249 @@
+"""Writes for the last stages: evaluation, attestation, issuing, revoking and re-issuing certificates.
+
+`certificate_issue` is the only code that creates a certificate. It re-checks the completion rule
+inside its transaction, copies everything printed into the row, renders the PDF once and stores
+it with its SHA-256. A PDF failure rolls everything back; an email failure never does.
+"""
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from certificates import pdf
+from certificates.codes import new_verification_code, serial_for
+from certificates.models import Attestation, Certificate, Evaluation
+from modules.models import Enrollment
+from modules.selectors import course_progress
+
+logger = logging.getLogger(__name__)
+
+
+class CertificateError(Exception):
+    """A step the learner may not take now; the message is shown to them."""
+
+
+def _locked_enrollment(user, course):
+    enrollment = Enrollment.objects.select_for_update().filter(user=user, course=course).first()
+    if enrollment is None:
+        raise CertificateError("Enrol in the course first.")
+    return enrollment
+
+
+def _require_passed(progress):
+    if not progress.all_modules_complete:
+        raise CertificateError("Complete every module first.")
+    if progress.post_test.exists and not progress.post_test.passed:
+        raise CertificateError("Pass the post-test first.")
+
+
+@transaction.atomic
+def evaluation_submit(
+    *, user, course, objective_ratings, evidence_based, free_of_bias, bias_comment, intended_change, comments, now=None
+):
+    """Record the learner's evaluation, once. Raises CertificateError if not yet due or already given."""
+    enrollment = _locked_enrollment(user, course)
+    _require_passed(course_progress(user=user, course=course))
+    if Evaluation.objects.filter(enrollment=enrollment).exists():
+        raise CertificateError("You have already submitted the evaluation.")
+    return Evaluation.objects.create(
+        enrollment=enrollment,
+        objective_ratings=objective_ratings,
+        evidence_based=evidence_based,
+        free_of_bias=free_of_bias,
+        bias_comment=bias_comment,
+        intended_change=intended_change,
+        comments=comments,
+        submitted_at=now or timezone.now(),
+    )
+
+
+@transaction.atomic
+def attestation_submit(*, user, course, minutes, now=None):
+    """Record "I completed this activity" with the minutes the learner attests (once)."""
+    enrollment = _locked_enrollment(user, course)
+    progress = course_progress(user=user, course=course)
+    _require_passed(progress)
+    if progress.evaluation is None:
+        raise CertificateError("Complete the evaluation first.")
+    if progress.minutes_missing:
+        raise CertificateError(
+            f"This course asks for at least {course.minimum_minutes} minutes of study; "
+            f"{progress.minutes_missing} more minutes are needed before you can attest."
+        )
+    if Attestation.objects.filter(enrollment=enrollment).exists():
+        raise CertificateError("You have already attested your time.")
+    return Attestation.objects.create(
+        enrollment=enrollment,
+        minutes_attested=minutes,
+        minutes_tracked=progress.minutes_spent,
+        attested_at=now or timezone.now(),
+    )
+
+
+def verification_url(code):
+    return f"{settings.SITE_URL}{reverse('verify_code', args=[code])}"
+
+
+def _printed_fields(user, course, completion_date):
+    """Everything the certificate prints, copied from the learner and the course as they are now."""
+    planner = course.planners.filter(is_nurse_planner=True).first()
+    licenses = [
+        {"profession": lic.profession, "state": lic.state, "number": lic.number}
+        for lic in user.licenses.order_by("-is_primary", "state", "number")
+    ]
+    return {
+        "learner_name": user.legal_name,
+        "learner_credentials": user.credentials,
+        "licenses": licenses,
+        "course_title": course.title,
+        "provider_name": course.provider_name,
+        "provider_address": course.provider_address,
+        "provider_web_address": course.provider_web_address,
+        "provider_approval_number": course.provider_approval_number,
+        "accreditation_statement": course.accreditation_statement,
+        "contact_hours": course.contact_hours,
+        "completion_date": completion_date,
+        "nurse_planner_name": planner.name if planner else "",
+        "nurse_planner_credentials": planner.credentials if planner else "",
+    }
+
+
+def certificate_data(certificate):
+    """The renderer's input, built only from the certificate's frozen copy."""
+    return pdf.CertificateData(
+        serial=certificate.serial,
+        verification_code=certificate.verification_code,
+        verification_url=verification_url(certificate.verification_code),
+        learner_name=certificate.learner_name,
+        learner_credentials=certificate.learner_credentials,
+        licenses=tuple(pdf.LicenseLine(**lic) for lic in certificate.licenses),
+        course_title=certificate.course_title,
+        completion_date=certificate.completion_date,
+        contact_hours=certificate.contact_hours,
+        provider_name=certificate.provider_name,
+        provider_address=certificate.provider_address,
+        provider_web_address=certificate.provider_web_address,
+        provider_approval_number=certificate.provider_approval_number,
+        accreditation_statement=certificate.accreditation_statement,
+        issued_at=timezone.localdate(certificate.issued_at),
+        nurse_planner_name=certificate.nurse_planner_name,
+        nurse_planner_credentials=certificate.nurse_planner_credentials,
+        title_note=f"Replaces certificate {certificate.replaces.serial}" if certificate.replaces_id else "",
+    )
+
+
+def _create(*, user, course, enrollment, completion_date, now, replaces=None):
+    certificate = Certificate.objects.create(
+        serial=new_verification_code(),  # placeholder, unique, replaced below once the id is known
+        verification_code=new_verification_code(),
+        user=user,
+        course=course,
+        enrollment=enrollment,
+        issued_at=now,
+        replaces=replaces,
+        pdf=b"",
+        pdf_sha256="",
+        **_printed_fields(user, course, completion_date),
+    )
+    certificate.serial = serial_for(timezone.localdate(now).year, certificate.pk)
+    certificate.pdf = pdf.render_certificate(certificate_data(certificate))
+    certificate.pdf_sha256 = hashlib.sha256(certificate.pdf).hexdigest()
+    certificate.save(update_fields=["serial", "pdf", "pdf_sha256"])
+    return certificate
+
+
+def certificate_issue(*, user, course, now=None):
+    """Issue the learner's certificate, or return the live one. Re-checks the whole completion rule.
+
+    Two racing requests (a double click) issue one certificate: the database allows one live
+    certificate per learner and course, and the loser returns the winner's.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            enrollment = _locked_enrollment(user, course)
+            progress = course_progress(user=user, course=course)
+            if progress.certificate is not None:
+                return progress.certificate
+            if not progress.ready_for_certificate:
+                missing = [label for label in progress.missing if label != "Claim your certificate"]
+                raise CertificateError("Before your certificate: " + "; ".join(missing) + ".")
+            completion_date = timezone.localdate(progress.attestation.attested_at)
+            certificate = _create(
+                user=user, course=course, enrollment=enrollment, completion_date=completion_date, now=now
+            )
+            enrollment.completed_at = now
+            enrollment.save(update_fields=["completed_at"])
+            transaction.on_commit(lambda: _send_issue_email(certificate))
+            return certificate
+    except IntegrityError:
+        live = Certificate.objects.filter(user=user, course=course, revoked_at__isnull=True).first()
+        if live is None:
+            raise
+        return live
+
+
+def _send_issue_email(certificate):
+    """Email the learner her links. A failure is logged, never raised: the certificate stands."""
+    try:
+        download = f"{settings.SITE_URL}{reverse('certificate_download', args=[certificate.serial])}"
+        send_mail(
+            subject=f"Your certificate: {certificate.course_title}",
+            message=(
+                f"Hello {certificate.learner_name},\n\n"
+                f"Congratulations on completing “{certificate.course_title}” "
+                f"({pdf.contact_hours_label(certificate.contact_hours)}).\n\n"
+                f"Download your certificate (log in first): {download}\n"
+                f"Anyone can verify it here: {verification_url(certificate.verification_code)}\n\n"
+                f"Certificate {certificate.serial}\n"
+            ),
+            from_email=None,
+            recipient_list=[certificate.user.email],
+        )
+    except Exception:  # any transport failure: the issue must not be undone
+        logger.exception("Could not email certificate %s", certificate.serial)
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate, reason, by, now=None):
+    reason = (reason or "").strip()
+    if not reason:
+        raise CertificateError("Give the reason for revoking the certificate.")
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.revoked_at is not None:
+        raise CertificateError("This certificate is already revoked.")
+    certificate.revoked_at = now or timezone.now()
+    certificate.revoked_reason = reason
+    certificate.revoked_by = by
+    certificate.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
+    return certificate
+
+
+@transaction.atomic
+def certificate_reissue(*, certificate, reason, by, now=None):
+    """Revoke `certificate` (if live) and issue a corrected one from the learner's and course's current data.
+
+    The new certificate keeps the original completion date and links to the one it replaces.
+    """
+    now = now or timezone.now()
+    old = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if Certificate.objects.filter(replaces=old).exists():
+        raise CertificateError("This certificate has already been replaced.")
+    live = Certificate.objects.filter(user=old.user, course=old.course, revoked_at__isnull=True).exclude(pk=old.pk)
+    if live.exists():
+        raise CertificateError(f"The learner already holds a live certificate for this course ({live.first().serial}).")
+    if old.revoked_at is None:
+        old = certificate_revoke(certificate=old, reason=reason or "Corrected and re-issued", by=by, now=now)
+    return _create(
+        user=old.user,
+        course=old.course,
+        enrollment=old.enrollment,
+        completion_date=old.completion_date,
+        now=now,
+        replaces=old,
+    )

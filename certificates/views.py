@@ -1,0 +1,200 @@
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.roles import is_board_reviewer
+from certificates import pdf, selectors, services
+from certificates.codes import normalize_code
+from certificates.forms import AttestationForm, EvaluationForm, RevokeForm, VerifyForm
+from modules.selectors import course_for_learner, course_progress
+
+
+def _enrolled_progress_or_redirect(request, slug):
+    course = course_for_learner(slug)
+    if course is None:
+        raise Http404("No such course.")
+    progress = course_progress(user=request.user, course=course)
+    if not progress.is_enrolled:
+        messages.info(request, "Read the disclosures and enrol first.")
+        return course, None
+    return course, progress
+
+
+def _pdf_response(content, filename, *, inline=False):
+    response = HttpResponse(bytes(content), content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evaluation(request, slug):
+    course, progress = _enrolled_progress_or_redirect(request, slug)
+    if progress is None:
+        return redirect("course_detail", slug=course.slug)
+    if progress.evaluation is not None:
+        return render(request, "certificates/evaluation_done.html", {"course": course, "progress": progress})
+    passed = progress.all_modules_complete and (not progress.post_test.exists or progress.post_test.passed)
+    form = EvaluationForm(
+        request.POST if request.method == "POST" else None, objectives=selectors.course_objectives(course)
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.evaluation_submit(user=request.user, course=course, **form.service_arguments())
+            except services.CertificateError as error:
+                messages.error(request, str(error))
+                return redirect("evaluation", slug=course.slug)
+            messages.success(request, "Thank you: your evaluation is recorded.")
+            return redirect("certificate", slug=course.slug)
+        status = 400
+    return render(
+        request,
+        "certificates/evaluation.html",
+        {"course": course, "progress": progress, "form": form, "open": passed},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certificate(request, slug):
+    course, progress = _enrolled_progress_or_redirect(request, slug)
+    if progress is None:
+        return redirect("course_detail", slug=course.slug)
+    attest_form = AttestationForm(
+        request.POST if request.POST.get("action") == "attest" else None,
+        initial={"minutes": max(progress.minutes_spent, 1)},
+    )
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "attest":
+                if attest_form.is_valid():
+                    services.attestation_submit(
+                        user=request.user, course=course, minutes=attest_form.cleaned_data["minutes"]
+                    )
+                    messages.success(request, "Your time is attested. You can claim your certificate now.")
+                    return redirect("certificate", slug=course.slug)
+                status = 400
+            elif request.POST.get("action") == "claim":
+                services.certificate_issue(user=request.user, course=course)
+                messages.success(request, "Your certificate is ready.")
+                return redirect("certificate", slug=course.slug)
+            else:
+                messages.error(request, "Unknown action.")
+                status = 400
+        except services.CertificateError as error:
+            messages.error(request, str(error))
+            return redirect("certificate", slug=course.slug)
+    return render(
+        request,
+        "certificates/certificate.html",
+        {"course": course, "progress": progress, "attest_form": attest_form},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def certificate_download(request, serial):
+    certificate = selectors.certificate_for_download(user=request.user, serial=serial)
+    if certificate is None:
+        raise Http404("No such certificate.")
+    # The stored bytes, byte for byte: never re-rendered, so the document never changes.
+    return _pdf_response(certificate.pdf, f"certificate-{certificate.serial}.pdf")
+
+
+@require_GET
+def verify(request):
+    form = VerifyForm(request.GET if "code" in request.GET else None)
+    if form.is_bound and form.is_valid():
+        return redirect("verify_code", code=normalize_code(form.cleaned_data["code"]) or "-")
+    return render(request, "certificates/verify.html", {"form": form}, status=400 if form.is_bound else 200)
+
+
+@require_GET
+def verify_code(request, code):
+    certificate = selectors.certificate_for_verification(normalize_code(code))
+    if certificate is None:
+        return render(request, "certificates/verify_unknown.html", {"code": code, "form": VerifyForm()}, status=404)
+    replacement = getattr(certificate, "replaced_by", None)
+    return render(
+        request,
+        "certificates/verify_result.html",
+        {
+            "certificate": certificate,
+            "replacement": replacement,
+            "hours_label": pdf.contact_hours_label(certificate.contact_hours),
+        },
+    )
+
+
+@login_required
+@require_GET
+def transcript_pdf(request):
+    certificates, total = selectors.transcript_rows(user=request.user)
+    user = request.user
+    data = pdf.TranscriptData(
+        learner_name=user.legal_name,
+        learner_credentials=user.credentials,
+        licenses=tuple(pdf.LicenseLine(lic.profession, lic.state, lic.number) for lic in user.licenses.all()),
+        generated_at=timezone.localdate(),
+        rows=tuple(
+            pdf.TranscriptRow(
+                course_title=c.course_title,
+                completion_date=c.completion_date,
+                contact_hours=c.contact_hours,
+                serial=c.serial,
+                verification_code=c.verification_code,
+                status="Valid" if c.is_live else "Revoked",
+            )
+            for c in certificates
+        ),
+        total_hours=total,
+        site_url=settings.SITE_URL,
+    )
+    return _pdf_response(pdf.render_transcript(data), f"transcript-{date.today():%Y-%m-%d}.pdf")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certificate_manage(request, serial):
+    """Revoke or re-issue a certificate: CE board reviewers and admins only (404 for anyone else)."""
+    if not is_board_reviewer(request.user):
+        raise Http404("No such certificate.")
+    certificate = selectors.certificate_for_download(user=request.user, serial=serial)
+    if certificate is None:
+        raise Http404("No such certificate.")
+    form = RevokeForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            action = request.POST.get("action")
+            try:
+                if action == "reissue":
+                    new = services.certificate_reissue(
+                        certificate=certificate, reason=form.cleaned_data["reason"], by=request.user
+                    )
+                    messages.success(request, f"Re-issued as {new.serial}; {certificate.serial} is revoked.")
+                    return redirect("certificate_manage", serial=new.serial)
+                services.certificate_revoke(
+                    certificate=certificate, reason=form.cleaned_data["reason"], by=request.user
+                )
+                messages.success(request, f"{certificate.serial} is revoked.")
+                return redirect("certificate_manage", serial=certificate.serial)
+            except services.CertificateError as error:
+                messages.error(request, str(error))
+        status = 400
+    return render(
+        request, "certificates/manage.html", {"certificate": certificate, "form": form}, status=status
+    )
