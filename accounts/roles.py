@@ -12,6 +12,7 @@ ROLE_PERMISSIONS = {
         ("modules", "module"): ("add", "change", "view", "delete"),
         ("modules", "planner"): ("add", "change", "view", "delete"),
         ("quizzes", "quiz"): ("add", "change", "view"),
+        ("quizzes", "drawrule"): ("add", "change", "view", "delete"),
         ("quizzes", "question"): ("add", "change", "view", "delete"),
         ("quizzes", "choice"): ("add", "change", "view", "delete"),
     },

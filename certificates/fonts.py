@@ -73,7 +73,9 @@ def _register(directory: Path) -> FontSet:
         SERIF_BOLD: serif_bold if has_serif else sans_bold,
     }
     for name, path in files.items():
-        pdfmetrics.registerFont(TTFont(name, str(path), asciiReadable=__import__("os").environ.get("AR","1")=="1"))
+        # asciiReadable=False embeds only the glyphs a page uses, not all of ASCII: smaller
+        # subsets are faster to build and compress, and text extraction still works (ToUnicode).
+        pdfmetrics.registerFont(TTFont(name, str(path), asciiReadable=False))
     # Paragraph markup such as <b> looks fonts up by family, so map the families too.
     for regular, bold in ((SANS, SANS_BOLD), (SERIF, SERIF_BOLD)):
         addMapping(regular, 0, 0, regular)

@@ -9,8 +9,6 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.html import escape
-
 from quizzes.grading import Key, key_to_snapshot
 
 
@@ -127,7 +125,7 @@ def _shuffled(items, rng):
 
 
 def question_snapshot(question, choices, *, shuffle_choices, rng=None):
-    """What the learner sees of a question, frozen: never the key.
+    """What the learner sees of a question, frozen: never the key. Texts are stored raw; templates escape.
 
     Ordering items are always shown scrambled (in their authored order they could be the answer),
     and never in the correct order when there is any other.
@@ -145,21 +143,21 @@ def question_snapshot(question, choices, *, shuffle_choices, rng=None):
     if question.kind == "matching":
         prompts = [c for c in choices if c.text.strip()]
         answers = _shuffled(choices, rng) if shuffle_choices else sorted(choices, key=lambda c: c.match_text)
-        snapshot["prompts"] = [{"id": _choice_id(c), "text": escape(c.text)} for c in prompts]
-        snapshot["answers"] = [{"id": _answer_id(c), "text": escape(c.match_text)} for c in answers]
-        snapshot["correct"] = {_choice_id(c): escape(c.match_text) for c in prompts}
+        snapshot["prompts"] = [{"id": _choice_id(c), "text": c.text} for c in prompts]
+        snapshot["answers"] = [{"id": _answer_id(c), "text": c.match_text} for c in answers]
+        snapshot["correct"] = {_choice_id(c): c.match_text for c in prompts}
         return snapshot
     if question.kind == "ordering":
         shown = _shuffled(choices, rng)
         correct = sorted(choices, key=lambda c: c.correct_position)
         if len(shown) > 1 and shown == correct:
             shown = shown[1:] + shown[:1]
-        snapshot["items"] = [{"id": _choice_id(c), "text": escape(c.text)} for c in shown]
-        snapshot["correct"] = [escape(c.text) for c in correct]
+        snapshot["items"] = [{"id": _choice_id(c), "text": c.text} for c in shown]
+        snapshot["correct"] = [c.text for c in correct]
         return snapshot
     shown = choices if (question.kind == "true_false" or not shuffle_choices) else _shuffled(choices, rng)
-    snapshot["choices"] = [{"id": _choice_id(c), "text": escape(c.text)} for c in shown]
-    snapshot["correct"] = [escape(c.text) for c in choices if c.is_correct]
+    snapshot["choices"] = [{"id": _choice_id(c), "text": c.text} for c in shown]
+    snapshot["correct"] = [c.text for c in choices if c.is_correct]
     return snapshot
 
 

@@ -184,7 +184,11 @@ class Choice(models.Model):
                 condition=Q(correct_position__isnull=True) | Q(correct_position__gte=1),
                 name="choice_correct_position_positive",
             ),
-            models.CheckConstraint(condition=~Q(text="") | ~Q(match_text=""), name="choice_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(text="") | ~Q(match_text=""),
+                name="choice_not_empty",
+                violation_error_message="A choice needs its text (or, for a matching distractor, its answer).",
+            ),
         ]
 
     def __str__(self):

@@ -335,3 +335,20 @@ def test_draw_rules_pick_per_topic(ready_learner, course, drawn_quiz):
     attempt = services.attempt_start(user=ready_learner, quiz=drawn_quiz, all_modules_complete=True)
     topics = sorted(attempt.questions.values_list("snapshot__topic", flat=True))
     assert topics == ["anatomy", "treatment", "treatment"]
+
+
+def test_choice_text_is_escaped_once_on_the_attempt_page(client, ready_learner, course, quiz):
+    from tests.quizzes.conftest import make_question
+
+    Question.objects.update(is_active=False)
+    make_question(
+        quiz,
+        "quote",
+        "single",
+        choices=[{"text": "Buttock or 'sciatica' <pain>", "is_correct": True}, {"text": "No"}],
+    )
+    client.force_login(ready_learner)
+    start(client, course)
+    html = client.get(attempt_url(course, 1)).text
+    assert "Buttock or &#x27;sciatica&#x27; &lt;pain&gt;" in html
+    assert "&amp;#x27;" not in html and "&amp;lt;" not in html
