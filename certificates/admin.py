@@ -20,7 +20,15 @@ class RecordAdmin(admin.ModelAdmin):
 
 @admin.register(Certificate)
 class CertificateAdmin(RecordAdmin):
-    list_display = ["serial", "learner_name", "course_title", "completion_date", "contact_hours", "status", "manage"]
+    list_display = [
+        "serial",
+        "learner_name",
+        "course_title",
+        "completion_date",
+        "contact_hours",
+        "status",
+        "manage",
+    ]
     list_filter = ["course", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["serial", "verification_code", "learner_name", "user__email"]
     list_select_related = ["course"]

@@ -1,6 +1,8 @@
 from django import forms
 
-RATINGS = [(str(n), label) for n, label in ((5, "5 – fully met"), (4, "4"), (3, "3"), (2, "2"), (1, "1 – not met"))]
+RATINGS = [
+    (str(n), label) for n, label in ((5, "5 – fully met"), (4, "4"), (3, "3"), (2, "2"), (1, "1 – not met"))
+]
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 

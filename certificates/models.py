@@ -10,7 +10,9 @@ class Evaluation(models.Model):
     the objectives does not change what the learner rated.
     """
 
-    enrollment = models.OneToOneField("modules.Enrollment", on_delete=models.PROTECT, related_name="evaluation")
+    enrollment = models.OneToOneField(
+        "modules.Enrollment", on_delete=models.PROTECT, related_name="evaluation"
+    )
     objective_ratings = models.JSONField(help_text='[{"objective": "...", "rating": 1-5}, ...]')
     evidence_based = models.BooleanField("the content was evidence-based")
     free_of_bias = models.BooleanField("the content was free of commercial bias")
@@ -32,9 +34,11 @@ class Evaluation(models.Model):
 
 
 class Attestation(models.Model):
-    """"I completed this activity": the minutes the learner attests, beside the minutes tracked."""
+    """ "I completed this activity": the minutes the learner attests, beside the minutes tracked."""
 
-    enrollment = models.OneToOneField("modules.Enrollment", on_delete=models.PROTECT, related_name="attestation")
+    enrollment = models.OneToOneField(
+        "modules.Enrollment", on_delete=models.PROTECT, related_name="attestation"
+    )
     minutes_attested = models.PositiveIntegerField()
     minutes_tracked = models.PositiveIntegerField()
     attested_at = models.DateTimeField()
@@ -62,7 +66,9 @@ class Certificate(models.Model):
     verification_code = models.CharField(max_length=16, unique=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates")
     course = models.ForeignKey("modules.Course", on_delete=models.PROTECT, related_name="certificates")
-    enrollment = models.ForeignKey("modules.Enrollment", on_delete=models.PROTECT, related_name="certificates")
+    enrollment = models.ForeignKey(
+        "modules.Enrollment", on_delete=models.PROTECT, related_name="certificates"
+    )
 
     learner_name = models.CharField(max_length=310)
     learner_credentials = models.CharField(max_length=100, blank=True)
@@ -98,7 +104,8 @@ class Certificate(models.Model):
                 fields=["user", "course"], condition=Q(revoked_at__isnull=True), name="certificate_one_live"
             ),
             models.CheckConstraint(
-                condition=Q(revoked_at__isnull=True) | ~Q(revoked_reason=""), name="certificate_revoked_has_reason"
+                condition=Q(revoked_at__isnull=True) | ~Q(revoked_reason=""),
+                name="certificate_revoked_has_reason",
             ),
             models.CheckConstraint(condition=Q(contact_hours__gt=0), name="certificate_hours_positive"),
         ]

@@ -10,8 +10,8 @@ from modules.models import Module
 def course_objectives(course):
     """Every module objective of the course, in course order: what the evaluation asks about."""
     objectives = []
-    for module_objectives in Module.objects.filter(course=course).order_by("position").values_list(
-        "objectives", flat=True
+    for module_objectives in (
+        Module.objects.filter(course=course).order_by("position").values_list("objectives", flat=True)
     ):
         objectives.extend(module_objectives)
     return objectives or [course.learning_outcome]
@@ -29,15 +29,14 @@ def certificate_for_download(*, user, serial):
 
 def certificate_for_verification(code):
     return (
-        Certificate.objects.filter(verification_code=code)
-        .defer("pdf")
-        .select_related("replaced_by")
-        .first()
+        Certificate.objects.filter(verification_code=code).defer("pdf").select_related("replaced_by").first()
     )
 
 
 def transcript_rows(*, user):
     """Every certificate of the learner, newest first, and the total hours of the live ones."""
-    certificates = list(Certificate.objects.filter(user=user).defer("pdf").order_by("-completion_date", "-pk"))
+    certificates = list(
+        Certificate.objects.filter(user=user).defer("pdf").order_by("-completion_date", "-pk")
+    )
     total = sum((c.contact_hours for c in certificates if c.is_live), Decimal("0.00"))
     return certificates, total

@@ -43,7 +43,16 @@ def _require_passed(progress):
 
 @transaction.atomic
 def evaluation_submit(
-    *, user, course, objective_ratings, evidence_based, free_of_bias, bias_comment, intended_change, comments, now=None
+    *,
+    user,
+    course,
+    objective_ratings,
+    evidence_based,
+    free_of_bias,
+    bias_comment,
+    intended_change,
+    comments,
+    now=None,
 ):
     """Record the learner's evaluation, once. Raises CertificateError if not yet due or already given."""
     enrollment = _locked_enrollment(user, course)
@@ -234,9 +243,13 @@ def certificate_reissue(*, certificate, reason, by, now=None):
     old = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if Certificate.objects.filter(replaces=old).exists():
         raise CertificateError("This certificate has already been replaced.")
-    live = Certificate.objects.filter(user=old.user, course=old.course, revoked_at__isnull=True).exclude(pk=old.pk)
+    live = Certificate.objects.filter(user=old.user, course=old.course, revoked_at__isnull=True).exclude(
+        pk=old.pk
+    )
     if live.exists():
-        raise CertificateError(f"The learner already holds a live certificate for this course ({live.first().serial}).")
+        raise CertificateError(
+            f"The learner already holds a live certificate for this course ({live.first().serial})."
+        )
     if old.revoked_at is None:
         old = certificate_revoke(certificate=old, reason=reason or "Corrected and re-issued", by=by, now=now)
     return _create(

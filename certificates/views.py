@@ -126,7 +126,9 @@ def verify(request):
 def verify_code(request, code):
     certificate = selectors.certificate_for_verification(normalize_code(code))
     if certificate is None:
-        return render(request, "certificates/verify_unknown.html", {"code": code, "form": VerifyForm()}, status=404)
+        return render(
+            request, "certificates/verify_unknown.html", {"code": code, "form": VerifyForm()}, status=404
+        )
     replacement = getattr(certificate, "replaced_by", None)
     return render(
         request,

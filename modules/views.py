@@ -5,7 +5,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from certificates.selectors import transcript_rows
 from modules import selectors, services
 from modules.forms import EnrolForm
 

@@ -11,9 +11,13 @@ urlpatterns = [
         name="attempt_summary",
     ),
     path(
-        "courses/<slug:slug>/post-test/attempts/<int:number>/submit/", views.attempt_submit, name="attempt_submit"
+        "courses/<slug:slug>/post-test/attempts/<int:number>/submit/",
+        views.attempt_submit,
+        name="attempt_submit",
     ),
     path(
-        "courses/<slug:slug>/post-test/attempts/<int:number>/review/", views.attempt_review, name="attempt_review"
+        "courses/<slug:slug>/post-test/attempts/<int:number>/review/",
+        views.attempt_review,
+        name="attempt_review",
     ),
 ]

@@ -191,11 +191,13 @@ def test_a_failed_email_never_undoes_the_issue(passed_learner, course, django_ca
 def test_a_pdf_failure_issues_nothing_and_the_learner_can_try_again(passed_learner, course):
     services.evaluation_submit(user=passed_learner, course=course, **EVALUATION)
     services.attestation_submit(user=passed_learner, course=course, minutes=50)
-    with mock.patch(
-        "certificates.services.pdf.render_certificate", side_effect=RuntimeError("renderer broke")
+    with (
+        mock.patch(
+            "certificates.services.pdf.render_certificate", side_effect=RuntimeError("renderer broke")
+        ),
+        pytest.raises(RuntimeError),
     ):
-        with pytest.raises(RuntimeError):
-            services.certificate_issue(user=passed_learner, course=course)
+        services.certificate_issue(user=passed_learner, course=course)
     assert not Certificate.objects.exists()
     assert services.certificate_issue(user=passed_learner, course=course).is_live
 
