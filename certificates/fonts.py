@@ -57,21 +57,29 @@ def _required(directory: Path, stem: str) -> Path:
     return path
 
 
-@cache
-def _register(directory: Path) -> FontSet:
+def font_files(directory: Path = DEJAVU_DIR) -> dict[str, Path]:
+    """The TTF file behind each logical font name, without registering anything.
+
+    Raises FontsUnavailableError, naming the Debian package, when DejaVu Sans is not installed.
+    """
     sans = _required(directory, "DejaVuSans")
     sans_bold = _required(directory, "DejaVuSans-Bold")
     # Serif ships in fonts-dejavu-core on current Debian but lived in fonts-dejavu-extra on older
-    # releases; the certificate still reads well in Sans, so its absence is not an error.
+    # releases; a certificate still reads well in Sans, so its absence is not an error.
     serif = _font_file(directory, "DejaVuSerif")
     serif_bold = _font_file(directory, "DejaVuSerif-Bold")
     has_serif = serif is not None and serif_bold is not None
-    files = {
+    return {
         SANS: sans,
         SANS_BOLD: sans_bold,
         SERIF: serif if has_serif else sans,
         SERIF_BOLD: serif_bold if has_serif else sans_bold,
     }
+
+
+@cache
+def _register(directory: Path) -> FontSet:
+    files = font_files(directory)
     for name, path in files.items():
         # asciiReadable=False embeds only the glyphs a page uses, not all of ASCII: smaller
         # subsets are faster to build and compress, and text extraction still works (ToUnicode).
@@ -82,7 +90,13 @@ def _register(directory: Path) -> FontSet:
         addMapping(regular, 1, 0, bold)
         addMapping(regular, 0, 1, regular)
         addMapping(regular, 1, 1, bold)
-    return FontSet(serif=SERIF, serif_bold=SERIF_BOLD, sans=SANS, sans_bold=SANS_BOLD, has_serif=has_serif)
+    return FontSet(
+        serif=SERIF,
+        serif_bold=SERIF_BOLD,
+        sans=SANS,
+        sans_bold=SANS_BOLD,
+        has_serif=files[SERIF] != files[SANS],
+    )
 
 
 def register_fonts(directory: Path = DEJAVU_DIR) -> FontSet:

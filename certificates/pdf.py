@@ -142,6 +142,11 @@ def format_hours(hours: Decimal) -> str:
     return f"{amount:.2f}"
 
 
+def format_short_date(day: date) -> str:
+    """ "Sep 28, 2025": fits a table column where the full month name would not."""
+    return f"{MONTHS[day.month - 1][:3]} {day.day}, {day.year}"
+
+
 def contact_hours_label(hours: Decimal) -> str:
     """ "1.00 contact hour", "1.50 contact hours": two decimals, singular only for exactly one."""
     amount = format_hours(hours)
@@ -235,6 +240,7 @@ CENTRE_X = PAGE_WIDTH / 2
 OUTER_INSET = 22  # the heavy frame line
 INNER_INSET = 30  # the fine frame line inside it
 BODY_WIDTH = 600  # the centred text column
+SMALL_PRINT_WIDTH = 540  # narrower, so lines of small print stay short enough to read
 BODY_TOP = 474  # just under the title's ornament
 BODY_FLOOR = 150  # the signature, record and QR blocks live below this line
 QR_SIZE = 70
@@ -323,13 +329,13 @@ def line_block(text: str, font: str, size: float, color: colors.Color, **spacing
     return Block(height=ascent - descent, draw=draw, **spacing)
 
 
-def paragraph_block(text: str, style: ParagraphStyle, **spacing: float) -> Block:
-    """Wrapped, centred text in the body column (text is already Paragraph markup)."""
+def paragraph_block(text: str, style: ParagraphStyle, width: float = BODY_WIDTH, **spacing: float) -> Block:
+    """Wrapped text centred on the page (text is already Paragraph markup)."""
     paragraph = Paragraph(text, style)
-    _, height = paragraph.wrap(BODY_WIDTH, PAGE_HEIGHT)
+    _, height = paragraph.wrap(width, PAGE_HEIGHT)
 
     def draw(canvas: Canvas, top: float) -> None:
-        paragraph.drawOn(canvas, CENTRE_X - BODY_WIDTH / 2, top - height)
+        paragraph.drawOn(canvas, CENTRE_X - width / 2, top - height)
 
     return Block(height=height, draw=draw, **spacing)
 
@@ -427,9 +433,19 @@ class CertificateRenderer:
             self._name_block(data),
         ]
         if data.licenses:
-            licenses = SEPARATOR.join(markup(license_label(line)) for line in data.licenses)
-            blocks.append(paragraph_block(licenses, _style(fonts.serif, 10, 13), gap=6))
+            blocks.append(self._licenses_block(data.licenses))
         return blocks
+
+    def _licenses_block(self, licenses: tuple[LicenseLine, ...]) -> Block:
+        """Every license on one line when that stays legible, else wrapped (a Paragraph costs more)."""
+        font = self.fonts.serif
+        labels = [license_label(line) for line in licenses]
+        text = SEPARATOR.join(labels)
+        if _fitted_size(text, font, 10, BODY_WIDTH) >= 8.5:
+            return line_block(text, font, 10, INK, gap=8)
+        # Wrap between licenses, never inside one: "RN license" must stay with its state and number.
+        markup_text = SEPARATOR.join(escape(label).replace(" ", "\u00a0") for label in labels)
+        return paragraph_block(markup_text, _style(font, 9, 12), gap=8)
 
     def _name_block(self, data: CertificateData) -> Block:
         """The legal name, large, with credentials after it in a smaller size, over a gold rule."""
@@ -448,12 +464,12 @@ class CertificateRenderer:
             draw_left(canvas, name, fonts.serif_bold, 30 * scale, left, baseline, NAVY)
             if suffix:
                 draw_left(canvas, suffix, fonts.serif, 18 * scale, left + name_width * scale, baseline, INK)
-            half = max((name_width + suffix_width) * scale, 300) / 2 + 20
+            half = min(max((name_width + suffix_width) * scale, 300) / 2 + 20, BODY_WIDTH / 2 + 20)
             canvas.setStrokeColor(ACCENT)
             canvas.setLineWidth(0.6)
             canvas.line(CENTRE_X - half, baseline - 11, CENTRE_X + half, baseline - 11)
 
-        return Block(height=ascent + 12, draw=draw, gap=6)
+        return Block(height=ascent + 12, draw=draw, gap=12)
 
     def _course_blocks(self, data: CertificateData, title_size: float, small_size: float) -> list[Block]:
         fonts = self.fonts
@@ -469,20 +485,24 @@ class CertificateRenderer:
             paragraph_block(
                 markup(data.course_title), _style(fonts.serif_bold, title_size, round(title_size * 1.2, 2))
             ),
-            paragraph_block(escape(awarded), _style(fonts.serif_bold, 12, 15, color=NAVY), gap=10),
+            line_block(awarded, fonts.serif_bold, 12, NAVY, gap=10),
         ]
         if clean(data.accreditation_statement):
             blocks.append(
                 paragraph_block(
                     markup(data.accreditation_statement),
                     _style(fonts.serif, small_size, small_leading, color=MUTED),
+                    SMALL_PRINT_WIDTH,
                     gap=10,
                     stretch=1,
                 )
             )
         blocks.append(
             paragraph_block(
-                self._provider_markup(data), _style(fonts.serif, small_size, small_leading), gap=4
+                self._provider_markup(data),
+                _style(fonts.serif, small_size, small_leading),
+                SMALL_PRINT_WIDTH,
+                gap=5,
             )
         )
         return blocks
@@ -490,8 +510,10 @@ class CertificateRenderer:
     def _provider_markup(self, data: CertificateData) -> str:
         parts = [f"Provider: <b>{markup(data.provider_name)}</b>"]
         parts += [markup(part) for part in (data.provider_address, data.provider_web_address) if clean(part)]
-        parts.append(f"Provider approval number: <b>{markup(data.provider_approval_number)}</b>")
-        return SEPARATOR.join(parts)
+        # The approval number gets its own line: a board reviewer looks for it, and it should not
+        # be broken across two lines in the middle of its label.
+        approval = f"Provider approval number: <b>{markup(data.provider_approval_number)}</b>"
+        return f"{SEPARATOR.join(parts)}<br/>{approval}"
 
     def _draw_signature(self, canvas: Canvas, data: CertificateData) -> None:
         fonts = self.fonts
@@ -579,7 +601,7 @@ class TranscriptRenderer:
             Paragraph(escape(learner), _style(fonts.serif_bold, 13, 17, TA_LEFT)),
         ]
         if data.licenses:
-            licenses = "   ·   ".join(markup(license_label(line)) for line in data.licenses)
+            licenses = SEPARATOR.join(markup(license_label(line)) for line in data.licenses)
             story.append(Paragraph(licenses, _style(fonts.sans, 9, 12, TA_LEFT, MUTED)))
         story += [Spacer(0, 14), self._table(data), Spacer(0, 10)]
         total = f"Total: {contact_hours_label(data.total_hours)}"
@@ -589,13 +611,15 @@ class TranscriptRenderer:
     def _table(self, data: TranscriptData) -> LongTable:
         fonts = self.fonts
         cell = _style(fonts.sans, 8.5, 10.5, TA_LEFT)
+        revoked_cell = _style(fonts.sans, 8.5, 10.5, TA_LEFT, REVOKED)
         header = [Paragraph(f"<b>{label}</b>", cell) for label in TRANSCRIPT_HEADER]
         rows = [header]
         for row in data.rows:
+            style = cell if _is_valid(row) else revoked_cell
             rows.append(
                 [
-                    format_date(row.completion_date),
-                    Paragraph(markup(row.course_title), cell),
+                    format_short_date(row.completion_date),
+                    Paragraph(markup(row.course_title), style),
                     format_hours(row.contact_hours),
                     clean(row.serial),
                     clean(row.verification_code),
@@ -603,7 +627,7 @@ class TranscriptRenderer:
                 ]
             )
         # 516 pt: the letter page between the margins; the course column takes what is left.
-        table = LongTable(rows, colWidths=(78, 180, 50, 84, 80, 44), repeatRows=1)
+        table = LongTable(rows, colWidths=(72, 186, 48, 86, 80, 44), repeatRows=1)
         table.setStyle(self._table_style(data))
         return table
 
@@ -619,9 +643,13 @@ class TranscriptRenderer:
             ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
         ]
         for index, row in enumerate(data.rows, start=1):
-            if clean(row.status).lower() != "valid":
+            if not _is_valid(row):
                 commands.append(("TEXTCOLOR", (0, index), (-1, index), REVOKED))
         return TableStyle(commands)
+
+
+def _is_valid(row: TranscriptRow) -> bool:
+    return clean(row.status).lower() == "valid"
 
 
 def render_transcript(data: TranscriptData) -> bytes:

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from certificates.selectors import transcript_rows
 from modules import selectors, services
 from modules.forms import EnrolForm
 
@@ -123,6 +124,13 @@ def module_complete(request, course_slug, module_slug):
 @login_required
 @require_GET
 def dashboard(request):
+    certificates, total_hours = transcript_rows(user=request.user)
     return render(
-        request, "modules/dashboard.html", {"rows": selectors.dashboard_progress(user=request.user)}
+        request,
+        "modules/dashboard.html",
+        {
+            "rows": selectors.dashboard_progress(user=request.user),
+            "certificates": certificates,
+            "total_hours": total_hours,
+        },
     )

@@ -88,4 +88,12 @@ def assert_accessible(page):
     )
     assert orphans == [], f"{page.url}: choice inputs outside a fieldset with a legend: {orphans}"
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url}: the page scrolls sideways at 375 px ({overflow}px too wide)"
+    if overflow > 0:
+        culprits = page.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+                .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
+                .slice(0, 5).map(el => el.tagName + '.' + el.className + ' ' + el.textContent.slice(0, 40))"""
+        )
+        raise AssertionError(
+            f"{page.url}: the page scrolls sideways at 375 px ({overflow}px too wide): {culprits}"
+        )
