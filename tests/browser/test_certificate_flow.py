@@ -2,6 +2,7 @@
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -65,7 +66,7 @@ def test_evaluate_attest_download_and_verify(page, passed):
         page.get_by_role("link", name="Download your certificate (PDF)").click()
     download = download_info.value
     assert download.suggested_filename.startswith("certificate-CE-")
-    text = PdfReader(io.BytesIO(open(download.path(), "rb").read())).pages[0].extract_text()
+    text = PdfReader(io.BytesIO(Path(download.path()).read_bytes())).pages[0].extract_text()
     assert "Zoë Ångström-Nguyễn" in text
     url = re.search(r"https?://\S+/verify/[A-Z0-9]+/", text).group()
 
