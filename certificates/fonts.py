@@ -18,7 +18,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
 DEBIAN_PACKAGE = "fonts-dejavu-core"
 
-# Logical names the renderers use; which file backs each one is decided in register_fonts().
+# Logical names the renderers use; font_files() decides which TTF file backs each one.
 SERIF = "CE-Serif"
 SERIF_BOLD = "CE-Serif-Bold"
 SANS = "CE-Sans"
@@ -101,6 +101,8 @@ def _register(directory: Path) -> FontSet:
 
 def register_fonts(directory: Path = DEJAVU_DIR) -> FontSet:
     """Register the DejaVu faces with reportlab (once per process) and return their names.
+
+    reportlab's font registry is process-wide: another directory re-registers the same names.
 
     Raises FontsUnavailableError, naming the Debian package, when DejaVu Sans is not installed.
     """
