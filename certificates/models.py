@@ -72,7 +72,6 @@ class Certificate(models.Model):
 
     learner_name = models.CharField(max_length=310)
     learner_credentials = models.CharField(max_length=100, blank=True)
-    licenses = models.JSONField(default=list, help_text='[{"profession", "state", "number"}, ...]')
     course_title = models.CharField(max_length=200)
     provider_name = models.CharField(max_length=200)
     provider_address = models.CharField(max_length=300, blank=True)
@@ -116,3 +115,25 @@ class Certificate(models.Model):
     @property
     def is_live(self):
         return self.revoked_at is None
+
+
+class CertificateLicense(models.Model):
+    """A license printed on a certificate, frozen at issue. The CE Broker roster reports one row per license."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="licenses")
+    position = models.PositiveSmallIntegerField()
+    profession = models.CharField(max_length=4)
+    state = models.CharField(max_length=2)
+    number = models.CharField(max_length=40)
+
+    class Meta:
+        ordering = ["certificate", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "position"], name="certlicense_unique_position"),
+            models.UniqueConstraint(
+                fields=["certificate", "state", "profession", "number"], name="certlicense_unique_license"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.profession} {self.state} {self.number}"

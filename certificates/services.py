@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from certificates import pdf
 from certificates.codes import new_verification_code, serial_for
-from certificates.models import Attestation, Certificate, Evaluation
+from certificates.models import Attestation, Certificate, CertificateLicense, Evaluation
 from modules.models import Enrollment
 from modules.selectors import course_progress
 
@@ -101,14 +101,9 @@ def verification_url(code):
 def _printed_fields(user, course, completion_date):
     """Everything the certificate prints, copied from the learner and the course as they are now."""
     planner = course.planners.filter(is_nurse_planner=True).first()
-    licenses = [
-        {"profession": lic.profession, "state": lic.state, "number": lic.number}
-        for lic in user.licenses.order_by("-is_primary", "state", "number")
-    ]
     return {
         "learner_name": user.legal_name,
         "learner_credentials": user.credentials,
-        "licenses": licenses,
         "course_title": course.title,
         "provider_name": course.provider_name,
         "provider_address": course.provider_address,
@@ -130,7 +125,10 @@ def certificate_data(certificate):
         verification_url=verification_url(certificate.verification_code),
         learner_name=certificate.learner_name,
         learner_credentials=certificate.learner_credentials,
-        licenses=tuple(pdf.LicenseLine(**lic) for lic in certificate.licenses),
+        licenses=tuple(
+            pdf.LicenseLine(profession=lic.profession, state=lic.state, number=lic.number)
+            for lic in certificate.licenses.all()
+        ),
         course_title=certificate.course_title,
         completion_date=certificate.completion_date,
         contact_hours=certificate.contact_hours,
@@ -158,6 +156,12 @@ def _create(*, user, course, enrollment, completion_date, now, replaces=None):
         pdf=b"",
         pdf_sha256="",
         **_printed_fields(user, course, completion_date),
+    )
+    CertificateLicense.objects.bulk_create(
+        CertificateLicense(
+            certificate=certificate, position=i, profession=lic.profession, state=lic.state, number=lic.number
+        )
+        for i, lic in enumerate(user.licenses.order_by("-is_primary", "state", "number"), start=1)
     )
     certificate.serial = serial_for(timezone.localdate(now).year, certificate.pk)
     certificate.pdf = pdf.render_certificate(certificate_data(certificate))
