@@ -1,0 +1,50 @@
+from django.conf import settings
+from django.db import models
+
+
+class ReportDownload(models.Model):
+    """Every export a reviewer downloads: who, when, which export and which filter (an audit trail)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="report_downloads"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    export = models.CharField(max_length=40)
+    filters = models.JSONField(default=dict)
+    row_count = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.export} by {self.user} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RosterBatch(models.Model):
+    """A CE Broker roster marked as reported. Its licenses are left out of every later roster."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filters = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "roster batches"
+
+    def __str__(self):
+        return f"Roster {self.pk} ({self.created_at:%Y-%m-%d})"
+
+
+class RosterEntry(models.Model):
+    """One reported license line. A license of a certificate is reported once, ever (unique)."""
+
+    batch = models.ForeignKey(RosterBatch, on_delete=models.PROTECT, related_name="entries")
+    license = models.OneToOneField(
+        "certificates.CertificateLicense", on_delete=models.PROTECT, related_name="roster_entry"
+    )
+
+    class Meta:
+        verbose_name_plural = "roster entries"
+
+    def __str__(self):
+        return f"{self.license} in {self.batch}"

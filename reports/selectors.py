@@ -1,0 +1,152 @@
+"""Reads for the CE board: the filtered completions, their summary and chart series.
+
+Every function runs a fixed number of queries whatever the number of rows: per-row figures
+(best score, attempts used, time spent) are subqueries, and licenses are one prefetch.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Avg, Count, DecimalField, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
+
+from certificates.models import Certificate, CertificateLicense
+from modules.models import Enrollment, ModuleProgress
+from quizzes.models import Attempt
+from reports.models import RosterEntry
+
+
+def _attempts():
+    return Attempt.objects.filter(
+        user=OuterRef("user"), quiz__course=OuterRef("course"), submitted_at__isnull=False
+    )
+
+
+def completion_queryset(f):
+    """Certificates matching the filter, annotated with best_percent, attempts_used and seconds_spent."""
+    rows = Certificate.objects.defer("pdf").select_related("course")
+    if f.course_id:
+        rows = rows.filter(course_id=f.course_id)
+    if f.completed_from:
+        rows = rows.filter(completion_date__gte=f.completed_from)
+    if f.completed_to:
+        rows = rows.filter(completion_date__lte=f.completed_to)
+    if f.state or f.profession:
+        licenses = CertificateLicense.objects.filter(certificate=OuterRef("pk"))
+        if f.state:
+            licenses = licenses.filter(state=f.state)
+        if f.profession:
+            licenses = licenses.filter(profession=f.profession)
+        rows = rows.filter(Exists(licenses))
+    if f.status == "live":
+        rows = rows.filter(revoked_at__isnull=True)
+    elif f.status == "revoked":
+        rows = rows.filter(revoked_at__isnull=False)
+    if f.reported:
+        reported = Exists(RosterEntry.objects.filter(license__certificate=OuterRef("pk")))
+        rows = rows.filter(reported if f.reported == "yes" else ~reported)
+    attempts = _attempts()
+    return rows.annotate(
+        best_percent=Subquery(
+            attempts.order_by("-percent").values("percent")[:1], output_field=DecimalField()
+        ),
+        attempts_used=Coalesce(
+            Subquery(
+                attempts.values("user").annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()
+            ),
+            Value(0),
+        ),
+        seconds_spent=Coalesce(
+            Subquery(
+                ModuleProgress.objects.filter(enrollment=OuterRef("enrollment"))
+                .values("enrollment")
+                .annotate(total=Sum("seconds_spent"))
+                .values("total")[:1],
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        ),
+    ).order_by("-completion_date", "-pk")
+
+
+def completion_rows(f):
+    """The filtered completions with their licenses prefetched (one query for all licenses of a page)."""
+    return completion_queryset(f).prefetch_related("licenses")
+
+
+@dataclass(frozen=True)
+class CompletionSummary:
+    enrolled: int
+    completed: int
+    attempted: int
+    passed: int
+    mean_score: Decimal | None
+    mean_minutes: Decimal | None
+    hours_awarded: Decimal
+
+    @property
+    def pass_rate(self):
+        """Share of learners who took the post-test and passed it, in percent."""
+        if not self.attempted:
+            return None
+        return (Decimal(self.passed) * 100 / self.attempted).quantize(Decimal("0.1"))
+
+
+def completion_summary(f):
+    certificates = completion_queryset(f)
+    figures = certificates.aggregate(
+        completed=Count("pk"),
+        mean_score=Avg("best_percent"),
+        mean_seconds=Avg("seconds_spent"),
+        hours=Coalesce(Sum("contact_hours", filter=Q(revoked_at__isnull=True)), Value(Decimal("0"))),
+    )
+    enrollments = Enrollment.objects.all()
+    attempts = Attempt.objects.filter(submitted_at__isnull=False)
+    if f.course_id:
+        enrollments = enrollments.filter(course_id=f.course_id)
+        attempts = attempts.filter(quiz__course_id=f.course_id)
+    takers = attempts.values("user", "quiz").distinct()
+    learners = attempts.values("user", "quiz").annotate(ever_passed=Count("pk", filter=Q(passed=True)))
+    mean_seconds = figures["mean_seconds"]
+    return CompletionSummary(
+        enrolled=enrollments.count(),
+        completed=figures["completed"],
+        attempted=takers.count(),
+        passed=learners.filter(ever_passed__gt=0).count(),
+        mean_score=Decimal(figures["mean_score"]).quantize(Decimal("0.1"))
+        if figures["mean_score"] is not None
+        else None,
+        mean_minutes=(Decimal(mean_seconds) / 60).quantize(Decimal("0.1"))
+        if mean_seconds is not None
+        else None,
+        hours_awarded=Decimal(figures["hours"]).quantize(Decimal("0.01")),
+    )
+
+
+def completions_per_month(f):
+    """[(first day of month, count)] in date order."""
+    rows = (
+        completion_queryset(f)
+        .order_by()
+        .annotate(month=TruncMonth("completion_date"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by("month")
+    )
+    return [(row["month"], row["n"]) for row in rows]
+
+
+SCORE_BINS = [(0, 50), (50, 60), (60, 70), (70, 80), (80, 90), (90, 100), (100, 101)]
+
+
+def score_distribution(f):
+    """[(label, count)] of the completions' best post-test percent, in bins of ten points."""
+    qs = completion_queryset(f).order_by()
+    counts = qs.aggregate(
+        **{
+            f"b{low}": Count("pk", filter=Q(best_percent__gte=low, best_percent__lt=high))
+            for low, high in SCORE_BINS
+        }
+    )
+    labels = {0: "<50", 100: "100"}
+    return [(labels.get(low, f"{low}-{high - 1}"), counts[f"b{low}"]) for low, high in SCORE_BINS]
