@@ -26,6 +26,8 @@ ROLE_PERMISSIONS = {
         ("quizzes", "attempt"): ("view",),
         ("certificates", "certificate"): ("view",),
         ("certificates", "evaluation"): ("view",),
+        ("reports", "reportdownload"): ("view",),
+        ("reports", "rosterbatch"): ("view",),
     },
 }
 

@@ -182,6 +182,9 @@ CONTENT_SECURITY_POLICY = (
 # never more than this per gap (a tab left open over lunch is not study time).
 MODULE_TIME_CREDIT_CAP_SECONDS = int(os.environ.get("MODULE_TIME_CREDIT_CAP_SECONDS", "900"))
 
+# `make bench` turns this on to route /bench/hello/, the bare-Django floor the pages are compared with.
+BENCH_HELLO = env_bool("BENCH_HELLO", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from reports import views
+
+urlpatterns = [
+    path("reports/", views.completion_report, name="reports"),
+    path("reports/export/completions.csv", views.export_csv, name="report_csv"),
+    path("reports/export/roster.xlsx", views.export_roster, name="report_roster"),
+    path("reports/export/summary.pdf", views.export_summary_pdf, name="report_summary_pdf"),
+    path("reports/export/certificates.zip", views.export_zip, name="report_zip"),
+    path("reports/roster/mark-reported/", views.roster_mark_reported, name="roster_mark_reported"),
+    path("reports/roster/<int:batch_id>.xlsx", views.roster_batch_download, name="roster_batch"),
+    path("reports/activity/<slug:slug>.pdf", views.activity_file, name="activity_file"),
+    path("reports/item-statistics/<slug:slug>/", views.item_statistics, name="item_statistics"),
+]

@@ -1,0 +1,208 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from certificates.models import Certificate, Evaluation
+from modules.models import Course
+from quizzes.models import Quiz
+from reports import charts, exports, selectors, services
+from reports.access import board_or_author_required, board_required
+from reports.activity_file import activity_file_pdf
+from reports.filters import CompletionFilter, CompletionFilterForm
+from reports.item_statistics import item_statistics as compute_item_statistics
+from reports.models import RosterBatch
+from reports.pdf_summary import summary_pdf
+
+PAGE_SIZE = 50
+SUMMARY_PDF_ROW_CAP = 5000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _filter(request):
+    """(form, CompletionFilter) from the query string. Invalid values fall back to the default filter."""
+    form = CompletionFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return form, None
+    return form, form.to_filter()
+
+
+def _bad_filter(request, form):
+    return render(request, "reports/bad_filter.html", {"form": form}, status=400)
+
+
+def _stamp():
+    return timezone.localtime().strftime("%Y%m%d-%H%M")
+
+
+def _attachment(response, filename):
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@board_required
+@require_GET
+def completion_report(request):
+    form, f = _filter(request)
+    if f is None:
+        return _bad_filter(request, form)
+    page = Paginator(selectors.completion_rows(f), PAGE_SIZE).get_page(request.GET.get("page"))
+    per_month = selectors.completions_per_month(f)
+    scores = selectors.score_distribution(f)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reports/completion_report.html",
+        {
+            "form": form,
+            "page": page,
+            "summary": selectors.completion_summary(f),
+            "completions_svg": charts.drawing_svg(
+                charts.completions_chart(per_month), title="Completions per month", description="", slug="months"
+            ),
+            "completions_text": charts.chart_text_alternative(per_month, what="Completions per month"),
+            "scores_svg": charts.drawing_svg(
+                charts.scores_chart(scores), title="Post-test score distribution", description="", slug="scores"
+            ),
+            "scores_text": charts.chart_text_alternative(scores, what="Best post-test scores"),
+            "overdue": services.overdue_unreported(f),
+            "unreported_lines": len(services.roster_lines(f)),
+            "batches": RosterBatch.objects.select_related("created_by").annotate(lines=Count("entries"))[:10],
+            "quizzes": Quiz.objects.select_related("course").order_by("course__title"),
+            "courses": Course.objects.order_by("title"),
+            "query": query.urlencode(),
+        },
+    )
+
+
+@board_required
+@require_GET
+def export_csv(request):
+    form, f = _filter(request)
+    if f is None:
+        return _bad_filter(request, form)
+    services.download_record(user=request.user, export="completions.csv", f=f)
+    response = StreamingHttpResponse(exports.completion_csv(selectors.completion_rows(f)), content_type="text/csv")
+    return _attachment(response, f"completions-{_stamp()}.csv")
+
+
+@board_required
+@require_GET
+def export_roster(request):
+    form, f = _filter(request)
+    if f is None:
+        return _bad_filter(request, form)
+    lines = services.roster_lines(f)
+    services.download_record(user=request.user, export="roster.xlsx", f=f, row_count=len(lines))
+    return _attachment(HttpResponse(exports.roster_workbook(lines), content_type=XLSX), f"ce-broker-roster-{_stamp()}.xlsx")
+
+
+@board_required
+@require_POST
+def roster_mark_reported(request):
+    form, f = _filter(request)
+    if f is None:
+        return _bad_filter(request, form)
+    try:
+        batch = services.roster_mark_reported(f=f, by=request.user)
+    except services.RosterError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Roster {batch.pk} is recorded as reported ({batch.entries.count()} licenses).")
+    return redirect(f"{reverse('reports')}?{request.GET.urlencode()}")
+
+
+@board_required
+@require_GET
+def roster_batch_download(request, batch_id):
+    batch = get_object_or_404(RosterBatch, pk=batch_id)
+    lines = services.batch_roster_lines(batch)
+    services.download_record(
+        user=request.user, export=f"roster-batch-{batch.pk}.xlsx", f=CompletionFilter(), row_count=len(lines)
+    )
+    return _attachment(HttpResponse(exports.roster_workbook(lines), content_type=XLSX), f"ce-broker-roster-{batch.pk}.xlsx")
+
+
+@board_required
+@require_GET
+def export_summary_pdf(request):
+    form, f = _filter(request)
+    if f is None:
+        return _bad_filter(request, form)
+    rows = selectors.completion_rows(f)
+    total = rows.count()
+    content = summary_pdf(
+        filter_description=_describe(form),
+        summary=selectors.completion_summary(f),
+        per_month=selectors.completions_per_month(f),
+        scores=selectors.score_distribution(f),
+        rows=rows[:SUMMARY_PDF_ROW_CAP],
+        truncated_total=total if total > SUMMARY_PDF_ROW_CAP else None,
+    )
+    services.download_record(user=request.user, export="summary.pdf", f=f, row_count=total)
+    return _attachment(HttpResponse(content, content_type="application/pdf"), f"completion-report-{_stamp()}.pdf")
+
+
+@board_required
+@require_GET
+def export_zip(request):
+    form, f = _filter(request)
+    if f is None:
+        return _bad_filter(request, form)
+    services.download_record(user=request.user, export="certificates.zip", f=f)
+    response = StreamingHttpResponse(
+        exports.certificates_zip(selectors.completion_queryset(f)), content_type="application/zip"
+    )
+    return _attachment(response, f"certificates-{_stamp()}.zip")
+
+
+@board_required
+@require_GET
+def activity_file(request, slug):
+    course = get_object_or_404(Course, slug=slug)
+    evaluations = Evaluation.objects.filter(enrollment__course=course)
+    participants = (
+        Certificate.objects.filter(course=course).defer("pdf").prefetch_related("licenses").order_by("completion_date")
+    )
+    content = activity_file_pdf(course, evaluations=evaluations, participants=participants)
+    services.download_record(user=request.user, export=f"activity-file-{course.slug}.pdf", f=CompletionFilter())
+    return _attachment(HttpResponse(content, content_type="application/pdf"), f"activity-file-{course.slug}.pdf")
+
+
+@board_or_author_required
+@require_GET
+def item_statistics(request, slug):
+    quiz = Quiz.objects.filter(course__slug=slug).select_related("course").first()
+    if quiz is None:
+        raise Http404("No such post-test.")
+    all_attempts = request.GET.get("attempts") == "all"
+    return render(
+        request,
+        "reports/item_statistics.html",
+        {
+            "quiz": quiz,
+            "all_attempts": all_attempts,
+            "questions": compute_item_statistics(quiz, first_attempts_only=not all_attempts),
+        },
+    )
+
+
+def _describe(form):
+    """The filter as label/value pairs, for the PDF summary."""
+    if not form.is_bound or not form.is_valid():
+        return [("Filter", "All valid certificates")]
+    pairs = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value in (None, ""):
+            continue
+        if hasattr(field, "choices") and not hasattr(value, "pk"):
+            value = dict(field.choices).get(value, value)
+        pairs.append((field.label or name, str(value)))
+    return pairs or [("Filter", "All valid certificates")]

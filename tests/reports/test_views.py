@@ -1,0 +1,151 @@
+"""The board's report pages: who may see them, what they show, and that every download is recorded."""
+
+import io
+import zipfile
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from reports.models import ReportDownload, RosterBatch
+from tests.certificates.conftest import finish_course, pass_post_test
+from tests.factories import LicenseFactory, UserFactory
+from tests.quizzes.conftest import complete_modules
+
+pytestmark = pytest.mark.django_db
+
+
+def report_urls(course):
+    return {
+        "reports": reverse("reports"),
+        "csv": reverse("report_csv"),
+        "roster": reverse("report_roster"),
+        "summary": reverse("report_summary_pdf"),
+        "zip": reverse("report_zip"),
+        "activity": reverse("activity_file", args=[course.slug]),
+        "items": reverse("item_statistics", args=[course.slug]),
+    }
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [
+        ("anonymous", {"*": 302}),
+        ("passed_learner", {"*": 404}),
+        ("author", {"*": 404, "items": 200}),
+        ("board", {"*": 200}),
+        ("admin_user", {"*": 200}),
+    ],
+)
+def test_permission_matrix_over_every_report_url(request, client, certificate, course, persona, expected):
+    if persona != "anonymous":
+        client.force_login(request.getfixturevalue(persona))
+    for name, url in report_urls(course).items():
+        response = client.get(url)
+        want = expected.get(name, expected["*"])
+        assert response.status_code == want, (persona, name, response.status_code)
+        if want == 302:
+            assert reverse("login") in response["Location"]
+    mark = client.post(reverse("roster_mark_reported"))
+    assert mark.status_code == (302 if persona in ("anonymous", "board", "admin_user") else 404)
+
+
+def test_report_page_shows_rows_summary_and_charts(client, board, certificate):
+    client.force_login(board)
+    response = client.get(reverse("reports"))
+    text = response.text
+    assert certificate.serial in text and "Alice Nguyen" in text and "FL RN1234567" in text
+    assert "Completions per month" in text and "<svg" in text and 'role="img"' in text
+    assert "Contact hours awarded" in text
+
+
+def test_report_page_runs_the_same_queries_for_1_and_25_certificates(client, board, certificate, course, post_test):
+    client.force_login(board)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("reports")).status_code == 200
+        return len(ctx.captured_queries)
+
+    one = count()
+    for n in range(24):
+        nurse = UserFactory()
+        LicenseFactory(user=nurse, state="GA", number=f"GA{n}")
+        complete_modules(nurse, course)
+        pass_post_test(nurse, post_test)
+        finish_course(nurse, course)
+    assert count() == one
+
+
+def test_filter_by_state_and_bad_dates(client, board, certificate):
+    client.force_login(board)
+    assert certificate.serial not in client.get(reverse("reports"), {"state": "GA"}).text
+    assert certificate.serial in client.get(reverse("reports"), {"state": "FL"}).text
+    bad = client.get(reverse("reports"), {"completed_from": "2026-05-01", "completed_to": "2026-01-01"})
+    assert bad.status_code == 400 and "before the start date" in bad.text
+    assert client.get(reverse("reports"), {"completed_from": "not-a-date"}).status_code == 400
+    assert client.get(reverse("report_csv"), {"state": "ZZ"}).status_code == 400
+
+
+def test_every_download_is_recorded_with_its_filter(client, board, certificate, course):
+    client.force_login(board)
+    b"".join(client.get(reverse("report_csv"), {"state": "FL"}).streaming_content)
+    client.get(reverse("report_roster"))
+    client.get(reverse("report_summary_pdf"))
+    b"".join(client.get(reverse("report_zip")).streaming_content)
+    client.get(reverse("activity_file", args=[course.slug]))
+    exports = list(ReportDownload.objects.order_by("pk").values_list("export", flat=True))
+    assert len(exports) == 5 and exports[0] == "completions.csv"
+    assert ReportDownload.objects.first().user == board
+    assert ReportDownload.objects.get(export="completions.csv").filters == {"state": "FL", "status": "live"}
+
+
+def test_csv_download_has_bom_and_the_row(client, board, certificate):
+    client.force_login(board)
+    response = client.get(reverse("report_csv"))
+    content = b"".join(response.streaming_content)
+    assert content.startswith(b"\xef\xbb\xbf")
+    assert certificate.serial.encode() in content
+    assert response["Content-Disposition"].startswith("attachment;")
+
+
+def test_mark_reported_then_roster_has_only_new_lines(client, board, certificate, course, post_test):
+    client.force_login(board)
+    first = load_workbook(io.BytesIO(client.get(reverse("report_roster")).content)).active
+    assert first.max_row >= 1
+    client.post(reverse("roster_mark_reported"))
+    assert RosterBatch.objects.count() == 1
+    nurse = UserFactory()
+    LicenseFactory(user=nurse, state="GA", number="GA77")
+    complete_modules(nurse, course)
+    pass_post_test(nurse, post_test)
+    finish_course(nurse, course)
+    second = load_workbook(io.BytesIO(client.get(reverse("report_roster")).content)).active
+    numbers = [row[4] for row in second.iter_rows(values_only=True)]
+    assert "GA77" in numbers and "RN1234567" not in numbers
+    again = load_workbook(io.BytesIO(client.get(reverse("roster_batch", args=[1])).content)).active
+    assert "RN1234567" in [row[4] for row in again.iter_rows(values_only=True)]
+    nothing = client.post(reverse("roster_mark_reported"), {"state": "FL"}, follow=True)
+    assert "Nothing new to report" in nothing.text
+
+
+def test_zip_holds_the_stored_pdfs(client, board, certificate):
+    client.force_login(board)
+    content = b"".join(client.get(reverse("report_zip")).streaming_content)
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        assert archive.read(f"certificate-{certificate.serial}.pdf") == bytes(certificate.pdf)
+
+
+def test_item_statistics_first_and_all_attempts(client, author, certificate, course):
+    client.force_login(author)
+    first = client.get(reverse("item_statistics", args=[course.slug]))
+    assert first.status_code == 200 and "first attempt" in first.text
+    assert client.get(reverse("item_statistics", args=[course.slug]), {"attempts": "all"}).status_code == 200
+
+
+def test_report_pages_are_get_only(client, board):
+    client.force_login(board)
+    assert client.post(reverse("reports")).status_code == 405
+    assert client.get(reverse("roster_mark_reported")).status_code == 405
