@@ -18,3 +18,5 @@ if settings.BENCH_HELLO:
     from ce_course.bench_views import hello
 
     urlpatterns.append(path("bench/hello/", hello, name="bench_hello"))
+
+handler500 = "ce_course.errors.server_error"

@@ -5,6 +5,8 @@ rendered HTML passes through nh3 with an allow-list: no script, style, iframe, e
 handler or javascript: URL survives, and links open with rel="noopener noreferrer".
 """
 
+import re
+
 import markdown
 import nh3
 
@@ -69,6 +71,25 @@ def render_markdown(text: str) -> str:
     return sanitize_html(html)
 
 
+URL_ATTRIBUTES = {"href", "src"}
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def _safe_url(tag, attribute, value):
+    """Drop a URL whose scheme, once every blank and control character is removed, is not allowed.
+
+    nh3 checks schemes already; this second look catches obfuscations such as "java\tscript:",
+    which a browser reads as "javascript:" because URL parsing drops tabs and newlines.
+    """
+    if attribute not in URL_ATTRIBUTES:
+        return value
+    compact = _INVISIBLE.sub("", value).lower()
+    scheme, colon, _ = compact.partition(":")
+    if colon and "/" not in scheme and scheme not in ALLOWED_URL_SCHEMES:
+        return None
+    return value
+
+
 def sanitize_html(html: str) -> str:
     return nh3.clean(
         html,
@@ -77,4 +98,5 @@ def sanitize_html(html: str) -> str:
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
+        attribute_filter=_safe_url,
     )

@@ -25,8 +25,9 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from certificates.fonts import SANS, SANS_BOLD, register_fonts
 from certificates.pdf import clean
 
-WIDTH, HEIGHT = 500, 230
-PLOT_X, PLOT_Y = 44, 46  # room on the left for counts and below for category labels
+# Sized so two fit side by side on a landscape Letter page; the SVG scales with its viewBox.
+WIDTH, HEIGHT = 360, 210
+PLOT_X, PLOT_Y = 40, 46  # room on the left for counts and below for category labels
 PLOT_WIDTH, PLOT_HEIGHT = WIDTH - PLOT_X - 12, HEIGHT - PLOT_Y - 34
 
 # Navy bars on white are ~12:1; the muted grey text is ~7:1, above WCAG AA for small text.
@@ -41,9 +42,12 @@ SVG_FAMILY = "'DejaVu Sans', Verdana, 'Bitstream Vera Sans', sans-serif"
 SVG_FONTS = {SANS: {"family": SVG_FAMILY}, SANS_BOLD: {"family": SVG_FAMILY, "weight": "bold"}}
 # Declarations that have a presentation attribute of the same name; anything else is dropped.
 PRESENTATION_ATTRIBUTES = frozenset(
-    "clip-path fill fill-opacity fill-rule font-family font-size font-style font-variant font-weight "
-    "stroke stroke-dasharray stroke-dashoffset stroke-linecap stroke-linejoin stroke-opacity "
-    "stroke-width text-anchor".split()
+    (
+        *("clip-path", "fill", "fill-opacity", "fill-rule"),
+        *("font-family", "font-size", "font-style", "font-variant", "font-weight"),
+        *("stroke", "stroke-dasharray", "stroke-dashoffset", "stroke-linecap", "stroke-linejoin"),
+        *("stroke-opacity", "stroke-width", "text-anchor"),
+    )
 )
 ID_CHARACTERS = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -107,10 +111,10 @@ def _thinned(labels: Sequence[str], width: float) -> list[str]:
 # --- drawings -----------------------------------------------------------------------------------
 
 
-def _text(x: float, y: float, text: str, *, size: float = LABEL_SIZE, anchor: str = "start", **kw) -> String:
-    return String(
-        x, y, text, fontName=kw.get("font", SANS), fontSize=size, fillColor=kw.get("color", MUTED), textAnchor=anchor
-    )
+def _text(
+    x: float, y: float, text: str, *, size: float = LABEL_SIZE, anchor="start", font=SANS, color=MUTED
+) -> String:
+    return String(x, y, text, fontName=font, fontSize=size, fillColor=color, textAnchor=anchor)
 
 
 def _bar_chart(points: Sequence[tuple[str, int]], *, value_title: str, category_title: str) -> Drawing:
@@ -125,7 +129,9 @@ def _bar_chart(points: Sequence[tuple[str, int]], *, value_title: str, category_
     else:
         drawing.add(_configured_chart(points))
     if sum(count for _, count in points) == 0:
-        drawing.add(_text(PLOT_X + PLOT_WIDTH / 2, PLOT_Y + PLOT_HEIGHT / 2, "No data", size=11, anchor="middle"))
+        drawing.add(
+            _text(PLOT_X + PLOT_WIDTH / 2, PLOT_Y + PLOT_HEIGHT / 2, "No data", size=11, anchor="middle")
+        )
     return drawing
 
 
@@ -136,7 +142,7 @@ def _configured_chart(points: Sequence[tuple[str, int]]) -> VerticalBarChart:
     chart.bars[0].fillColor = BAR
     chart.bars[0].strokeColor = None
     chart.barSpacing = 0
-    chart.groupSpacing = 4 if len(points) > 24 else 10
+    chart.groupSpacing = 4 if len(points) > 12 else 10
     top, step = _value_scale(max(count for _, count in points))
     axis = chart.valueAxis
     axis.valueMin, axis.valueMax, axis.valueStep = 0, top, step
@@ -149,7 +155,8 @@ def _configured_chart(points: Sequence[tuple[str, int]]) -> VerticalBarChart:
     categories.labels.fontName, categories.labels.fontSize = SANS, LABEL_SIZE
     categories.labels.fillColor, categories.labels.dy = MUTED, -2
     categories.strokeColor = MUTED
-    if len(points) <= 24:
+    highest_label = stringWidth(str(max(count for _, count in points)), SANS, LABEL_SIZE)
+    if PLOT_WIDTH / len(points) >= highest_label + 4:
         # Counts above the bars, while the bars are wide enough to hold them.
         chart.barLabelFormat = "%d"
         chart.barLabels.fontName, chart.barLabels.fontSize = SANS, LABEL_SIZE
@@ -192,7 +199,9 @@ def _elements(node):
 def _prefix_ids(svg, prefix: str) -> None:
     """Give every id the prefix, so two charts on one page do not share the clip path's "clip"."""
     elements = list(_elements(svg))
-    renames = {e.getAttribute("id"): f"{prefix}-{e.getAttribute('id')}" for e in elements if e.hasAttribute("id")}
+    renames = {
+        e.getAttribute("id"): f"{prefix}-{e.getAttribute('id')}" for e in elements if e.hasAttribute("id")
+    }
     for element in elements:
         if element.hasAttribute("id"):
             element.setAttribute("id", renames[element.getAttribute("id")])

@@ -1,0 +1,336 @@
+"""The completion CSV export at 10,000 and N rows, beside `sqlite3 -csv` running the same query.
+
+Run: .venv/bin/python bench/bench_csv_export.py [--rows 100000] [--runs 3] [--pdf-kb 34] [--keep]
+
+Builds a throwaway SQLite database in a temporary directory (DATABASE_URL is pointed at it before
+Django starts; the project's db.sqlite3 is never touched), fills it with bulk_create, and measures
+at each size, on the same file:
+  - ours: reports.exports.completion_csv(completion_rows(...)) consumed to the end in a fresh
+    Python process (so ru_maxrss speaks for the export alone), median wall seconds of --runs;
+    then one more run under tracemalloc for the peak of Python allocations;
+  - floor: Debian's sqlite3 CLI (package "sqlite3") printing the equivalent query with -csv to
+    /dev/null: what SQLite itself needs for these rows and subqueries.
+Budget (DESIGN.md): ours within 2x of the floor, and memory flat from 10,000 to N rows.
+Stored PDFs default to 34 KB, the size the certificate renderer produces: SQLite keeps them in
+overflow pages that a row scan must step over, so they weigh on both sides; --pdf-kb 0 gives the
+harder case of tiny rows.
+"""
+
+import argparse
+import json
+import os
+import resource
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+COURSES = 5
+MODULES_PER_COURSE = 3
+BATCH = 2000
+SMALL = 10_000
+
+# The export's query written by hand, as a person would ask sqlite3 for the same CSV: the same
+# columns, per-row subqueries and order as reports.selectors.completion_queryset with the
+# "all statuses" filter, licenses joined in SQL instead of a second query.
+FLOOR_SQL = """
+SELECT c.learner_name, c.learner_credentials,
+  (SELECT group_concat(profession || ' ' || state || ' ' || number, '; ')
+     FROM (SELECT profession, state, number FROM certificates_certificatelicense
+           WHERE certificate_id = c.id ORDER BY position)),
+  u.email, c.course_title, c.completion_date, printf('%.2f', c.contact_hours),
+  (SELECT printf('%.2f', a.percent) FROM quizzes_attempt a JOIN quizzes_quiz q ON q.id = a.quiz_id
+     WHERE q.course_id = c.course_id AND a.user_id = c.user_id AND a.submitted_at IS NOT NULL
+     ORDER BY a.percent DESC LIMIT 1),
+  (SELECT count(*) FROM quizzes_attempt a JOIN quizzes_quiz q ON q.id = a.quiz_id
+     WHERE q.course_id = c.course_id AND a.user_id = c.user_id AND a.submitted_at IS NOT NULL),
+  coalesce((SELECT sum(seconds_spent) FROM modules_moduleprogress p
+     WHERE p.enrollment_id = c.enrollment_id), 0) / 60,
+  c.serial, c.verification_code,
+  CASE WHEN c.revoked_at IS NULL THEN 'Valid' ELSE 'Revoked' END, c.revoked_reason,
+  CASE WHEN EXISTS (SELECT 1 FROM reports_rosterentry r
+     JOIN certificates_certificatelicense l ON l.id = r.license_id WHERE l.certificate_id = c.id)
+     THEN 'yes' ELSE 'no' END
+FROM certificates_certificate c JOIN accounts_user u ON u.id = c.user_id
+ORDER BY c.completion_date DESC, c.id DESC;
+"""
+
+
+def setup_django(db_path: Path) -> None:
+    """Point Django at the throwaway file. Must run before anything imports a model."""
+    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "ce_course.settings"
+    os.environ["DEBUG"] = "false"  # DEBUG keeps every SQL string: bulk inserts would hoard memory
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    import django
+
+    django.setup()
+
+
+# --- building the data ----------------------------------------------------------------------------
+
+
+def create_courses() -> list:
+    from modules.models import Course, Module
+    from quizzes.models import Quiz
+
+    today = date.today()
+    courses = []
+    for n in range(COURSES):
+        course = Course.objects.create(
+            slug=f"bench-{n}",
+            title=f"Bench course {n}: proximal hamstring tendinopathy",
+            summary="Bench.",
+            provider_name="Bench Provider",
+            accreditation_statement="Bench Provider is accredited.",
+            provider_approval_number="50-12345",
+            ce_broker_course_number=f"20-{600000 + n}",
+            learning_outcome="Bench.",
+            completion_criteria="Bench.",
+            disclosure_relationships="None.",
+            contact_hours=Decimal("1.50"),
+            contact_hours_calculation="Bench.",
+            release_date=today - timedelta(days=900),
+            expiry_date=today + timedelta(days=900),
+            is_published=True,
+        )
+        Module.objects.bulk_create(
+            Module(course=course, position=p, slug=f"m{p}", title=f"M{p}", body_markdown="x", estimated_minutes=5)
+            for p in range(1, MODULES_PER_COURSE + 1)
+        )
+        Quiz.objects.create(course=course)
+        courses.append(course)
+    return courses
+
+
+def _name(i: int) -> tuple[str, str]:
+    # A few names that make the CSV writer work: accents, commas, quotes, a formula payload.
+    odd = ["Zoë", "O'Brien, Jr.", 'Ann "Annie"', "=SUM(A1)"]
+    return (odd[i % len(odd)] if i % 10 == 0 else f"First{i}", f"Last{i}")
+
+
+def insert_rows(courses: list, start: int, count: int, pdf: bytes) -> None:
+    """`count` learners, each with an enrollment, progress, attempts, a certificate and licenses."""
+    for low in range(start, start + count, BATCH):
+        _insert_batch(courses, range(low, min(low + BATCH, start + count)), pdf)
+
+
+def _insert_batch(courses: list, numbers: range, pdf: bytes) -> None:
+    from accounts.models import User
+    from certificates.models import Certificate, CertificateLicense
+    from modules.models import Enrollment, ModuleProgress
+    from quizzes.models import Attempt
+    from reports.models import RosterBatch, RosterEntry
+
+    now = time_now()
+    users = User.objects.bulk_create(
+        User(email=f"nurse{i}@example.com", first_name=_name(i)[0], last_name=_name(i)[1], password="!")
+        for i in numbers
+    )
+    course_of = {i: courses[i % len(courses)] for i in numbers}
+    enrollments = Enrollment.objects.bulk_create(
+        Enrollment(user=u, course=course_of[i], disclosures_acknowledged_at=now) for i, u in zip(numbers, users)
+    )
+    modules = {c.pk: list(c.modules.all()) for c in courses}
+    ModuleProgress.objects.bulk_create(
+        ModuleProgress(enrollment=e, module=m, first_viewed_at=now, last_seen_at=now, seconds_spent=300 + e.pk % 600)
+        for e in enrollments
+        for m in modules[e.course_id]
+    )
+    attempts = []
+    for i, user in zip(numbers, users):
+        quiz = course_of[i].quiz
+        if i % 3 == 0:  # a third failed once first
+            attempts.append(_attempt(user, quiz, 1, Decimal("60.00"), now))
+        attempts.append(_attempt(user, quiz, 2 if i % 3 == 0 else 1, Decimal(80 + i % 21), now))
+    Attempt.objects.bulk_create(attempts)
+    certificates = Certificate.objects.bulk_create(
+        _certificate(i, u, e, course_of[i], pdf, now) for i, u, e in zip(numbers, users, enrollments)
+    )
+    licenses = CertificateLicense.objects.bulk_create(
+        CertificateLicense(certificate=c, position=p, profession="RN", state=s, number=f"RN{s}{c.pk:07d}")
+        for c in certificates
+        for p, s in enumerate(["FL", "GA"] if c.pk % 4 == 0 else ["FL"], start=1)
+    )
+    batch = RosterBatch.objects.create(created_by=users[0])
+    RosterEntry.objects.bulk_create(RosterEntry(batch=batch, license=lic) for lic in licenses if lic.pk % 2)
+
+
+def _attempt(user, quiz, number, percent, now):
+    from quizzes.models import Attempt
+
+    return Attempt(
+        user=user,
+        quiz=quiz,
+        number=number,
+        started_at=now,
+        submitted_at=now,
+        score=percent / 10,
+        max_score=Decimal("10"),
+        percent=percent,
+        passed=percent >= 80,
+    )
+
+
+def _certificate(i, user, enrollment, course, pdf, now):
+    from certificates.models import Certificate
+
+    revoked = i % 50 == 0
+    return Certificate(
+        serial=f"CE-2026-{i:07d}",
+        verification_code=f"B{i:011d}",
+        user=user,
+        course=course,
+        enrollment=enrollment,
+        learner_name=f"{user.first_name} {user.last_name}",
+        learner_credentials="RN, BSN",
+        course_title=course.title,
+        provider_name=course.provider_name,
+        provider_approval_number=course.provider_approval_number,
+        accreditation_statement=course.accreditation_statement,
+        contact_hours=course.contact_hours,
+        completion_date=date(2025, 1, 1) + timedelta(days=i % 500),
+        nurse_planner_name="Pat Planner",
+        pdf=pdf,
+        pdf_sha256="0" * 64,
+        issued_at=now,
+        revoked_at=now if revoked else None,
+        revoked_reason="Name misspelt" if revoked else "",
+    )
+
+
+def time_now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+# --- measuring ------------------------------------------------------------------------------------
+
+
+def run_export() -> tuple[int, int]:
+    """(bytes, rows) of one full export, the way a view would stream it."""
+    from reports.exports import completion_csv
+    from reports.filters import CompletionFilter
+    from reports.selectors import completion_rows
+
+    size = lines = 0
+    for chunk in completion_csv(completion_rows(CompletionFilter(status="all"))):
+        size += len(chunk)
+        lines += chunk.count(b"\n")
+    return size, lines - 1
+
+
+def measure_ours(db_path: Path, runs: int) -> dict:
+    """Runs in a child process (see main): fresh interpreter, so ru_maxrss is the export's alone."""
+    setup_django(db_path)
+    from django.db import connection
+
+    connection.ensure_connection()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        size, rows = run_export()
+        seconds.append(time.perf_counter() - started)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start()
+    run_export()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"seconds": seconds, "bytes": size, "rows": rows, "peak": peak, "maxrss_delta_kb": after - before}
+
+
+def measure_floor(db_path: Path, runs: int) -> list[float]:
+    sqlite3 = shutil.which("sqlite3")
+    if sqlite3 is None:
+        sys.exit("The sqlite3 command-line shell is missing: apt-get install sqlite3")
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        # A fixed program and query on a file this script made; no shell is involved.
+        subprocess.run([sqlite3, "-csv", str(db_path), FLOOR_SQL], stdout=subprocess.DEVNULL, check=True)  # noqa: S603
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def child_measure(db_path: Path, runs: int) -> dict:
+    # The script measures itself in a fresh interpreter: the parent's RSS already holds the
+    # objects that built the data.
+    output = subprocess.run(  # noqa: S603
+        [sys.executable, __file__, "--measure", str(db_path), "--runs", str(runs)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(output.stdout)
+
+
+def print_table(results: list[dict]) -> None:
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs, median of runs")
+    print(f"{'rows':>8}{'ours s':>9}{'floor s':>9}{'ratio':>7}{'peak MB':>9}{'rss +MB':>9}{'CSV MB':>8}")
+    for r in results:
+        print(
+            f"{r['rows']:>8}{r['ours']:>9.2f}{r['floor']:>9.2f}{r['ours'] / r['floor']:>7.2f}"
+            f"{r['peak'] / 2**20:>9.1f}{r['maxrss_delta_kb'] / 1024:>9.1f}{r['bytes'] / 2**20:>8.1f}"
+        )
+    worst = max(r["ours"] / r["floor"] for r in results)
+    print(f"budget: worst ratio {worst:.2f} is {'within' if worst <= 2 else 'OVER'} 2x of the floor")
+    if len(results) > 1:
+        growth = results[-1]["peak"] / results[0]["peak"]
+        print(f"memory: tracemalloc peak x{growth:.2f} from {results[0]['rows']} to {results[-1]['rows']} rows")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000, help="the largest size; 10,000 is measured too")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pdf-kb", type=int, default=34, help="size of each stored certificate PDF")
+    parser.add_argument("--keep", action="store_true", help="keep the database and print its path")
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure_ours(args.measure, args.runs)))
+        return
+    sizes = sorted({min(SMALL, args.rows), args.rows})
+    scratch = Path(tempfile.mkdtemp(prefix="bench-csv-"))
+    db_path = scratch / "bench.sqlite3"
+    try:
+        setup_django(db_path)
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        courses = create_courses()
+        pdf = b"%PDF-1.4\n" + secrets.token_bytes(args.pdf_kb * 1024)  # random: as incompressible as a PDF
+        results, made = [], 0
+        for size in sizes:
+            started = time.perf_counter()
+            insert_rows(courses, made, size - made, pdf)
+            made = size
+            print(f"built {size} certificates in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+            ours = child_measure(db_path, args.runs)
+            assert ours["rows"] == size, ours  # one CSV line per certificate (no field holds a newline)
+            floor = measure_floor(db_path, args.runs)
+            results.append(
+                {**ours, "ours": statistics.median(ours["seconds"]), "floor": statistics.median(floor)}
+            )
+        print_table(results)
+    finally:
+        if args.keep:
+            print(f"database kept at {db_path}", file=sys.stderr)
+        else:
+            shutil.rmtree(scratch)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,313 @@
+"""The CE board's downloads of the current filter: completion CSV, CE Broker roster, certificate ZIP.
+
+In the manner of pretix's exporters: each export yields a header and rows of plain values, and one
+writer turns them into CSV safely (formula injection neutralised, a BOM so that Excel reads UTF-8,
+as pretalx does). Nothing here knows about HTTP: functions take querysets or iterables and return
+bytes or iterators of bytes, which a view hands to StreamingHttpResponse / HttpResponse.
+"""
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from itertools import islice
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from certificates.models import CertificateLicense
+from reports.models import RosterEntry
+
+BOM = "\ufeff"
+
+# OWASP's list: a spreadsheet treats a cell starting with these as a formula (or, for tab and CR,
+# strips them and then does). A leading quote makes it text and shows the value unchanged.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+# Rows per database round trip (and per license query) and rows per yielded bytes chunk. A yield per
+# row would cost more in the WSGI server than writing the row does; 500 rows is ~100 KB.
+FETCH_CHUNK = 2000
+YIELD_EVERY = 500
+
+
+def neutralise(value) -> str:
+    """The cell's text, with a leading quote when a spreadsheet would run it as a formula."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if text.startswith(FORMULA_TRIGGERS):
+        return "'" + text
+    return text
+
+
+def csv_stream(header: Iterable, rows: Iterable[Iterable]) -> Iterator[bytes]:
+    """UTF-8 CSV with a BOM, every cell neutralised, in chunks of YIELD_EVERY rows.
+
+    One small StringIO is reused, so memory stays flat however many rows come.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def drain() -> bytes:
+        data = buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
+        return data
+
+    buffer.write(BOM)
+    writer.writerow([neutralise(cell) for cell in header])
+    yield drain()
+    pending = 0
+    for row in rows:
+        writer.writerow([neutralise(cell) for cell in row])
+        pending += 1
+        if pending == YIELD_EVERY:
+            yield drain()
+            pending = 0
+    if pending:
+        yield drain()
+
+
+# --- completion CSV -------------------------------------------------------------------------------
+
+COMPLETION_COLUMNS = (
+    "Learner name",
+    "Credentials",
+    "Licenses",
+    "Email",
+    "Course",
+    "Completion date",
+    "Contact hours",
+    "Best post-test score (%)",
+    "Attempts used",
+    "Minutes spent",
+    "Certificate serial",
+    "Verification code",
+    "Status",
+    "Revoked reason",
+    "Reported to CE Broker",
+)
+
+# Plain tuples, not model instances: building 100,000 Certificates (with their course) would cost
+# several times what writing the CSV does. The order matches _completion_cells below.
+_COMPLETION_FIELDS = (
+    "pk",
+    "learner_name",
+    "learner_credentials",
+    "user__email",
+    "course_title",
+    "completion_date",
+    "contact_hours",
+    "best_percent",
+    "attempts_used",
+    "seconds_spent",
+    "serial",
+    "verification_code",
+    "revoked_at",
+    "revoked_reason",
+    "reported",
+)
+
+
+def license_text(profession: str, state: str, number: str) -> str:
+    return f"{profession} {state} {number}"
+
+
+def _licenses_by_certificate(certificate_ids: list[int]) -> dict[int, str]:
+    """{certificate id: "RN FL RN1234567; RN GA ..."} for one chunk: one query per FETCH_CHUNK rows."""
+    texts: dict[int, list[str]] = {}
+    rows = (
+        CertificateLicense.objects.filter(certificate_id__in=certificate_ids)
+        .order_by("certificate_id", "position")
+        .values_list("certificate_id", "profession", "state", "number")
+    )
+    for certificate_id, profession, state, number in rows:
+        texts.setdefault(certificate_id, []).append(license_text(profession, state, number))
+    return {certificate_id: "; ".join(parts) for certificate_id, parts in texts.items()}
+
+
+def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _percent(value):
+    # The annotation has no declared scale, so SQLite hands back 100 where PostgreSQL gives 100.00.
+    return None if value is None else f"{value:.2f}"
+
+
+def completion_records(queryset) -> Iterator[tuple]:
+    """One tuple of cells per certificate of `queryset` (reports.selectors.completion_queryset or
+    completion_rows), in its order. Two queries per FETCH_CHUNK certificates, whatever the count.
+    """
+    reported = Exists(RosterEntry.objects.filter(license__certificate=OuterRef("pk")))
+    rows = (
+        queryset.prefetch_related(None)  # licenses come per chunk below; values_list cannot prefetch
+        .annotate(reported=reported)
+        .values_list(*_COMPLETION_FIELDS)
+        .iterator(chunk_size=FETCH_CHUNK)
+    )
+    for chunk in _chunks(rows, FETCH_CHUNK):
+        licenses = _licenses_by_certificate([row[0] for row in chunk])
+        for (
+            pk,
+            name,
+            credentials,
+            email,
+            course_title,
+            completed,
+            hours,
+            best_percent,
+            attempts,
+            seconds,
+            serial,
+            code,
+            revoked_at,
+            revoked_reason,
+            is_reported,
+        ) in chunk:
+            yield (
+                name,
+                credentials,
+                licenses.get(pk, ""),
+                email,
+                course_title,
+                completed.isoformat(),
+                hours,  # a Decimal with the field's two places: "1.00"
+                _percent(best_percent),
+                attempts,
+                seconds // 60,  # whole minutes, as the dashboard and the attestation count them
+                serial,
+                code,
+                "Valid" if revoked_at is None else "Revoked",
+                revoked_reason,
+                "yes" if is_reported else "no",
+            )
+
+
+def completion_csv(queryset) -> Iterator[bytes]:
+    """The completion report as CSV bytes, streamed in constant memory (see csv_stream)."""
+    return csv_stream(COMPLETION_COLUMNS, completion_records(queryset))
+
+
+# --- CE Broker roster -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterLine:
+    """One reported license: a row of CE Broker's roster. Numbers are kept as stored on the course."""
+
+    license_id: int
+    provider_number: str
+    course_number: str
+    license_number: str
+    completion_date: date
+    state: str
+    profession: str
+    learner_name: str = ""
+    serial: str = ""
+
+
+ROSTER_DATE_FORMAT = "mm/dd/yyyy"
+
+
+def strip_prefix(value: str, prefix: str) -> str:
+    """CE Broker wants its tracking numbers without their type prefix ("50-" provider, "20-" course)."""
+    value = (value or "").strip()
+    return value[len(prefix) :] if value.startswith(prefix) else value
+
+
+def _text_cell(sheet, value: str) -> WriteOnlyCell:
+    # openpyxl would store a string starting with "=" as a formula. Forcing the string type keeps
+    # a hostile license number as literal text without altering it (a quote would change what
+    # CE Broker matches). Control characters are not allowed in a worksheet at all.
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value or ""))
+    cell.data_type = "s"
+    return cell
+
+
+def _roster_row(sheet, line: RosterLine) -> list:
+    completed = WriteOnlyCell(sheet, value=line.completion_date)
+    completed.number_format = ROSTER_DATE_FORMAT
+    return [
+        _text_cell(sheet, strip_prefix(line.provider_number, "50-")),  # A
+        _text_cell(sheet, strip_prefix(line.course_number, "20-")),  # B
+        None,  # C: the provider's own course ID, an alternative to B; we always give B
+        None,  # D: a CE Broker publishing number, optional and unused here
+        _text_cell(sheet, line.license_number),  # E
+        completed,  # F: a real date cell, as CE Broker asks ("Excel date format")
+        _text_cell(sheet, f"State={line.state}"),  # G
+        _text_cell(sheet, f"Profession={line.profession}"),  # H
+    ]
+
+
+def roster_workbook(lines: Iterable[RosterLine]) -> bytes:
+    """CE Broker's "Excel upload, full credit" roster: one row per license, no header row.
+
+    Layout per CE Broker's help article "Creating Excel Files (Full Course Credit)": A provider
+    tracking number without "50-", B course tracking number without "20-" (or C: the provider's own
+    course ID instead; left blank), D optional publishing number (blank), E license number, F date
+    completed as an Excel date, G "State=XX", H "Profession=XX". The article describes data from
+    row 1 with no column titles, so there is no header row.
+    """
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Roster")
+    for line in lines:
+        sheet.append(_roster_row(sheet, line))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- certificate PDFs as a ZIP --------------------------------------------------------------------
+
+
+class _Sink:
+    """A write-only file that keeps what was written until take() hands it out.
+
+    No tell() or seek(): zipfile then writes each entry's sizes after its data (a data
+    descriptor), which is what lets the archive stream without going back.
+    """
+
+    def __init__(self):
+        self._parts: list[bytes] = []
+
+    def write(self, data) -> int:
+        self._parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = b"".join(self._parts)
+        self._parts.clear()
+        return data
+
+
+def _zip_time(issued_at) -> tuple:
+    # The entry's timestamp is the issue time, so that the same certificates give the same archive.
+    local = timezone.localtime(issued_at) if timezone.is_aware(issued_at) else issued_at
+    return local.timetuple()[:6] if local.year >= 1980 else (1980, 1, 1, 0, 0, 0)
+
+
+def certificates_zip(queryset) -> Iterator[bytes]:
+    """A ZIP of the stored PDFs of `queryset`'s certificates, "certificate-<serial>.pdf" each.
+
+    Streamed: 50 PDFs at most are in memory. Stored, not deflated: a PDF is compressed already.
+    """
+    rows = queryset.prefetch_related(None).values_list("serial", "pdf", "issued_at").iterator(chunk_size=50)
+    sink = _Sink()
+    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:
+        for serial, pdf, issued_at in rows:
+            entry = zipfile.ZipInfo(f"certificate-{serial}.pdf", date_time=_zip_time(issued_at))
+            entry.compress_type = zipfile.ZIP_STORED
+            archive.writestr(entry, bytes(pdf))
+            yield sink.take()
+    yield sink.take()  # the central directory, written on close

@@ -1,0 +1,111 @@
+"""Writes of the CE board reports (roster batches, the download log) and the roster reads they rest on.
+
+A CE Broker roster reports license lines, not certificates: a nurse with two licenses is two lines,
+and each line is reported once ever (RosterEntry.license is unique), so every roster after a
+"Mark as reported" holds only what is new.
+"""
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from certificates.models import CertificateLicense
+from reports.exports import RosterLine
+from reports.models import ReportDownload, RosterBatch, RosterEntry
+from reports.selectors import completion_queryset
+
+
+class RosterError(Exception):
+    """A roster cannot be marked as reported; the message is meant for the reviewer."""
+
+
+def _license_lines_in_scope(f):
+    """License lines of the filter's live certificates (a revoked certificate is never reported).
+
+    The filter's state and profession narrow the lines themselves, not only the certificates: a
+    roster "for FL" reports the FL license of a nurse who also holds a GA one, not both.
+    """
+    certificates = completion_queryset(f).filter(revoked_at__isnull=True)
+    licenses = CertificateLicense.objects.filter(certificate__in=certificates.values("pk"))
+    if f.state:
+        licenses = licenses.filter(state=f.state)
+    if f.profession:
+        licenses = licenses.filter(profession=f.profession)
+    return licenses
+
+
+def _unreported(f):
+    return _license_lines_in_scope(f).filter(roster_entry__isnull=True)
+
+
+def _as_lines(licenses) -> list[RosterLine]:
+    rows = licenses.order_by("certificate__completion_date", "certificate_id", "position").values_list(
+        "pk",
+        "certificate__course__provider_approval_number",
+        "certificate__course__ce_broker_course_number",
+        "number",
+        "certificate__completion_date",
+        "state",
+        "profession",
+        "certificate__learner_name",
+        "certificate__serial",
+    )
+    return [RosterLine(*row) for row in rows]
+
+
+def roster_lines(f) -> list[RosterLine]:
+    """Every license line of the filter's live certificates not reported in an earlier roster,
+    by completion date. Reads only."""
+    return _as_lines(_unreported(f))
+
+
+def batch_roster_lines(batch) -> list[RosterLine]:
+    """The lines a past batch reported, by completion date, so its roster can be downloaded again."""
+    return _as_lines(CertificateLicense.objects.filter(roster_entry__batch=batch))
+
+
+def _mark(f, by) -> RosterBatch:
+    with transaction.atomic():
+        lines = roster_lines(f)
+        if not lines:
+            raise RosterError("Nothing new to report.")
+        batch = RosterBatch.objects.create(filters=f.as_dict(), created_by=by)
+        RosterEntry.objects.bulk_create(
+            RosterEntry(batch=batch, license_id=line.license_id) for line in lines
+        )
+        return batch
+
+
+def roster_mark_reported(*, f, by) -> RosterBatch:
+    """Record every line roster_lines(f) returns as reported, in one new RosterBatch by `by`.
+
+    Side effects: one RosterBatch and a RosterEntry per line, all or nothing. Two reviewers marking
+    at once cannot report a line twice: the unique license makes the slower insert fail, and that
+    call starts again once, now without the lines the other reported. Raises RosterError when
+    there is nothing new to report, or when a second collision in a row leaves it unsure.
+    """
+    try:
+        return _mark(f, by)
+    except IntegrityError:
+        pass
+    try:
+        return _mark(f, by)
+    except IntegrityError:
+        raise RosterError(
+            "Another reviewer was marking the same completions as reported. Reload the page and try again."
+        ) from None
+
+
+def overdue_unreported(f, *, days=20, today=None) -> int:
+    """How many live completions of the filter still have a license line unreported `days` days
+    after completion (Florida wants a report within 30 days; the board is warned at 20)."""
+    today = today or timezone.localdate()
+    cutoff = today - timedelta(days=days)
+    overdue = _unreported(f).filter(certificate__completion_date__lt=cutoff)
+    return overdue.values("certificate_id").distinct().count()
+
+
+def download_record(*, user, export, f, row_count=None) -> ReportDownload:
+    """Log that `user` downloaded `export` (e.g. "completion_csv") of filter `f`. Side effect: one row."""
+    return ReportDownload.objects.create(user=user, export=export, filters=f.as_dict(), row_count=row_count)
