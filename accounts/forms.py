@@ -1,4 +1,8 @@
+import time
+
 from django import forms
+from django.conf import settings
+from django.db.models import Sum
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 
 from accounts.models import License, User
@@ -22,6 +26,29 @@ class SignUpForm(UserCreationForm):
 
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={"autofocus": True}))
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            _slow_down_repeated_failures(self.cleaned_data.get("username"))
+            raise
+
+
+def _slow_down_repeated_failures(username):
+    """Answer the last failures before the lock-out slowly, so guessing costs time even before it.
+
+    Bounded: after AXES_FAILURE_LIMIT failures django-axes answers at once with its lock-out page.
+    """
+    from axes.models import AccessAttempt
+
+    if not username:
+        return
+    failures = (
+        AccessAttempt.objects.filter(username=username).aggregate(n=Sum("failures_since_start"))["n"] or 0
+    )
+    if failures >= settings.AXES_SLOW_AFTER_FAILURES:
+        time.sleep(settings.AXES_SLOW_SECONDS)
 
 
 class ProfileForm(forms.ModelForm):

@@ -179,8 +179,8 @@ def _ranked(attempts: Sequence[AttemptResult]) -> list[AttemptResult]:
     return sorted(attempts, key=lambda attempt: _share(attempt.score, attempt.max_score), reverse=True)
 
 
-def _choice_order(choice_id: str) -> tuple[int, int | str]:
-    # Choice ids are primary keys as text; numeric order is the order they were written in.
+def choice_order(choice_id: str) -> tuple[int, int | str]:
+    """Sort key for choice ids: they are primary keys as text, and numeric order is authoring order."""
     return (0, int(choice_id)) if choice_id.isdigit() else (1, choice_id)
 
 
@@ -189,7 +189,7 @@ def _choices(results: Sequence[QuestionResult], info: QuestionInfo) -> tuple[Cho
     labels = dict(info.choices)
     # A picked id the caller did not name still gets its row, so the counts always add up.
     ids = [choice for choice, _ in info.choices]
-    ids += sorted(set(picked) - set(labels), key=_choice_order)
+    ids += sorted(set(picked) - set(labels), key=choice_order)
     return tuple(
         ChoiceStatistics(
             choice_id=choice,
@@ -212,7 +212,9 @@ def _flags(facility: Decimal, discrimination: Decimal | None) -> tuple[Flag, ...
     return tuple(flags)
 
 
-def _statistics(question_id: int, ranked_results: list[QuestionResult], info: QuestionInfo) -> QuestionStatistics:
+def _statistics(
+    question_id: int, ranked_results: list[QuestionResult], info: QuestionInfo
+) -> QuestionStatistics:
     responses = len(ranked_results)
     size = group_size(responses)
     facility = _round_cents(_mean_share(ranked_results) * 100)

@@ -12,7 +12,14 @@ from django.db.models import Max
 from django.db.models.fields.json import KT
 
 from quizzes.models import AttemptQuestion
-from quizzes.statistics import AttemptResult, QuestionInfo, QuestionResult, QuestionStatistics, question_statistics
+from quizzes.statistics import (
+    AttemptResult,
+    QuestionInfo,
+    QuestionResult,
+    QuestionStatistics,
+    choice_order,
+    question_statistics,
+)
 
 CHOICE_KINDS = frozenset({"single", "true_false", "multiple"})
 CHUNK = 5000
@@ -81,11 +88,6 @@ def _choice_labels(graded):
     return labels
 
 
-def _choice_order(choice_id):
-    # Choice ids are primary keys as text, so numeric order is the order the author wrote them in.
-    return (0, int(choice_id)) if choice_id.isdigit() else (1, choice_id)
-
-
 def item_statistics(quiz, *, first_attempts_only=True) -> list[QuestionStatistics]:
     """Per-question statistics of `quiz` over its submitted attempts, in the bank's order.
 
@@ -118,7 +120,9 @@ def item_statistics(quiz, *, first_attempts_only=True) -> list[QuestionStatistic
             kind=question.kind,
             choices=tuple(
                 (choice_id, text)
-                for choice_id, text in sorted(labels.get(question.pk, {}).items(), key=lambda i: _choice_order(i[0]))
+                for choice_id, text in sorted(
+                    labels.get(question.pk, {}).items(), key=lambda item: choice_order(item[0])
+                )
             ),
         )
         for question in quiz.questions.only("pk", "quiz_id", "position", "kind", "title", "stem_markdown")

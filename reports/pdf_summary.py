@@ -197,6 +197,8 @@ def wrap_text(lines: Iterable, font: str, column_width: float) -> str:
 
 def _split_long(word: str, font: str, width: float) -> list[str]:
     """A word wider than the column (an e-mail address, a long serial) in pieces that fit."""
+    if stringWidth(word, font, CELL_SIZE) <= width:
+        return [word]
     pieces, piece = [], ""
     for char in word:
         if piece and stringWidth(piece + char, font, CELL_SIZE) > width:
