@@ -2,8 +2,8 @@ import time
 
 from django import forms
 from django.conf import settings
-from django.db.models import Sum
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.db.models import Sum
 
 from accounts.models import License, User
 
