@@ -56,3 +56,20 @@ test: install-dev browser lint
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache
+
+# Every learner and board page against the bare-Django floor under gunicorn + wrk (bench/run_bench.py):
+#   make bench                SQLite in a temporary file: 100 learners, then LEARNERS
+#   make bench DB=postgres    the same on a throwaway PostgreSQL cluster, plus the write load
+# Results: a table on the terminal, JSON + Markdown in bench/results/.
+.PHONY: bench
+bench: DB ?= sqlite
+bench: LEARNERS ?= 10000
+bench: WORKERS ?= 4
+bench: CONNECTIONS ?= 32
+bench: DURATION ?= 10
+bench: $(VENV)/.dev
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" -eq 0 ]; then apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; \
+	  else echo "wrk is not installed; as root run: apt-get install -y wrk" >&2; exit 1; fi; }
+	$(if $(filter postgres,$(DB)),bash scripts/with-postgres.sh) $(PY) bench/run_bench.py --db $(DB) \
+	  --learners $(LEARNERS) --workers $(WORKERS) --connections $(CONNECTIONS) --duration $(DURATION) --writes

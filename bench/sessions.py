@@ -106,7 +106,10 @@ def board_reviewer():
 
 def verification_paths(count):
     codes = Certificate.objects.filter(revoked_at__isnull=True).order_by("pk")
-    return [reverse("verify_code", args=[code]) for code in codes.values_list("verification_code", flat=True)[:count]]
+    return [
+        reverse("verify_code", args=[code])
+        for code in codes.values_list("verification_code", flat=True)[:count]
+    ]
 
 
 def prepare_personas(course, count):

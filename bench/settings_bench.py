@@ -12,7 +12,7 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("BENCH_HELLO", "true")
 
-from ce_course.settings import *  # noqa: E402, F403
+from ce_course.settings import *  # noqa: F403
 
 DEBUG = False
 BENCH_HELLO = True

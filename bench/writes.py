@@ -125,7 +125,9 @@ def answer_fields(row_id, key, correct):
 
 def frozen_rows(user_id, quiz_id, number):
     """(row id, key) of an attempt in display order: the attempt's own frozen key, not the bank's."""
-    rows = AttemptQuestion.objects.filter(attempt__user_id=user_id, attempt__quiz_id=quiz_id, attempt__number=number)
+    rows = AttemptQuestion.objects.filter(
+        attempt__user_id=user_id, attempt__quiz_id=quiz_id, attempt__number=number
+    )
     return list(rows.order_by("position").values_list("pk", "key"))
 
 
@@ -228,7 +230,9 @@ def _take_attempt(client, plan, learner, tally, deadline, number):
             return False
         fields.update(answer_fields(row_id, key, correct))
         # The page posts every answer so far (as its form does), so exactly one changes per save.
-        ok, _ = _post(client, tally, "save", plan.attempt_url(number), fields, headers={"X-Requested-With": "fetch"})
+        ok, _ = _post(
+            client, tally, "save", plan.attempt_url(number), fields, headers={"X-Requested-With": "fetch"}
+        )
         saved_all = saved_all and ok
         if not ok:
             return False
@@ -321,8 +325,12 @@ def summarize(tally, in_db, clients, seconds, elapsed, pool, unused):
     problems += [f"{kind}: {k['5xx']} server errors" for kind, k in kinds.items() if k["5xx"]]
     problems += [f"{kind}: {k['failed']} failed" for kind, k in kinds.items() if k["failed"]]
     if in_db["passed"] != tally.expected_passes:
-        problems.append(f"{tally.expected_passes} attempts should have passed, the database has {in_db['passed']}")
-    notes = [f"{tally.learners_started} of {pool} prepared learners used; {in_db['passed']} passed on the last attempt"]
+        problems.append(
+            f"{tally.expected_passes} attempts should have passed, the database has {in_db['passed']}"
+        )
+    notes = [
+        f"{tally.learners_started} of {pool} prepared learners used; {in_db['passed']} passed on the last attempt"
+    ]
     if unused == 0:
         notes.append("the pool of prepared learners ran out before the time was up: raise --write-pool")
     total_ok = sum(tally.ok.values())

@@ -57,9 +57,10 @@ def parse_wrk_output(text):
     total = re.search(r"^\s*(\d+) requests in ([0-9.]+\w+),", text, re.MULTILINE)
     if rps is None or total is None:
         raise WrkParseError("wrk did not finish a run: " + (text.strip().splitlines() or ["no output"])[0])
+    # wrk pads values with a trailing space when the unit is one letter ("1.10s ").
     latency = {
         int(percent): parse_time_ms(value)
-        for percent, value in re.findall(r"^\s+(\d+)%\s+(\S+)$", text, re.MULTILINE)
+        for percent, value in re.findall(r"^\s+(\d+)%\s+(\S+)[ \t]*$", text, re.MULTILINE)
     }
     if 99 not in latency:
         raise WrkParseError("wrk printed no latency distribution (was it run with --latency?)")
@@ -67,8 +68,12 @@ def parse_wrk_output(text):
     sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
     socket_errors = {}
     if sockets:
-        socket_errors = dict(zip(("connect", "read", "write", "timeout"), map(int, sockets.groups()), strict=True))
-    statuses = {int(code): int(count) for code, count in re.findall(r"^bench-status (\d+) (\d+)$", text, re.MULTILINE)}
+        socket_errors = dict(
+            zip(("connect", "read", "write", "timeout"), map(int, sockets.groups()), strict=True)
+        )
+    statuses = {
+        int(code): int(count) for code, count in re.findall(r"^bench-status (\d+) (\d+)$", text, re.MULTILINE)
+    }
     return WrkResult(
         requests=int(total.group(1)),
         seconds=parse_time_ms(total.group(2)) / 1000,
@@ -244,7 +249,18 @@ def _queries(value):
 
 
 def endpoint_table(step):
-    headers = ["endpoint", "path", "sessions", "queries", "req/s", "p50 ms", "p90 ms", "p99 ms", "x floor", "status"]
+    headers = [
+        "endpoint",
+        "path",
+        "sessions",
+        "queries",
+        "req/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "x floor",
+        "status",
+    ]
     rows = []
     for row in step["endpoints"]:
         status = row["status"] if not row["reason"] else f"{row['status']}: {row['reason']}"
@@ -358,7 +374,9 @@ def render_text(report):
     for title, headers, rows in _sections(report):
         parts.append(f"\n== {title}\n{text_table(headers, rows)}")
     parts.extend(_notes(report))
-    parts.append("\nVALID" if report["valid"] else "\nINVALID: some runs had errors; their numbers are refused.")
+    parts.append(
+        "\nVALID" if report["valid"] else "\nINVALID: some runs had errors; their numbers are refused."
+    )
     return "\n".join(parts) + "\n"
 
 

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from ce_course.audit import audit_record
 from certificates import pdf
 from certificates.codes import new_verification_code, serial_for
 from certificates.models import Attestation, Certificate, CertificateLicense, Evaluation
@@ -192,6 +193,9 @@ def certificate_issue(*, user, course, now=None):
             )
             enrollment.completed_at = now
             enrollment.save(update_fields=["completed_at"])
+            audit_record(
+                actor=user, action="certificate.issued", obj=certificate, summary=f"{certificate.serial} issued"
+            )
             transaction.on_commit(lambda: _send_issue_email(certificate))
             return certificate
     except IntegrityError:
@@ -234,6 +238,9 @@ def certificate_revoke(*, certificate, reason, by, now=None):
     certificate.revoked_reason = reason
     certificate.revoked_by = by
     certificate.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
+    audit_record(
+        actor=by, action="certificate.revoked", obj=certificate, summary=f"{certificate.serial} revoked: {reason}"
+    )
     return certificate
 
 
@@ -256,7 +263,7 @@ def certificate_reissue(*, certificate, reason, by, now=None):
         )
     if old.revoked_at is None:
         old = certificate_revoke(certificate=old, reason=reason or "Corrected and re-issued", by=by, now=now)
-    return _create(
+    new = _create(
         user=old.user,
         course=old.course,
         enrollment=old.enrollment,
@@ -264,3 +271,7 @@ def certificate_reissue(*, certificate, reason, by, now=None):
         now=now,
         replaces=old,
     )
+    audit_record(
+        actor=by, action="certificate.reissued", obj=new, summary=f"{new.serial} re-issued to replace {old.serial}"
+    )
+    return new

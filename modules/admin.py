@@ -1,9 +1,11 @@
 from django import forms
 from django.contrib import admin
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from ce_course.audit import AuditedAdminMixin, audit_record
 from modules.models import Course, Enrollment, Module, ModuleProgress, Planner
 from modules.selectors import build_course_progress
 
@@ -46,7 +48,7 @@ class PlannerInline(admin.TabularInline):
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "slug",
@@ -106,9 +108,20 @@ class CourseAdmin(admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        from django.db.models import Count
-
         return super().get_queryset(request).annotate(num_modules=Count("modules"))
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        changed = [str(f.instance) for f in formset.forms if f.has_changed() and f.instance.pk]
+        deleted = [str(obj) for obj in formset.deleted_objects]
+        if form.instance.is_published and (changed or deleted):
+            audit_record(
+                actor=request.user,
+                action=f"{formset.model._meta.model_name}.changed",
+                obj=form.instance,
+                summary=f"{formset.model._meta.verbose_name_plural} changed in published course {form.instance.slug}",
+                data={"changed": changed, "deleted": deleted},
+            )
 
     @admin.display(description="modules", ordering="num_modules")
     def module_count(self, obj):
@@ -116,13 +129,16 @@ class CourseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Module)
-class ModuleAdmin(admin.ModelAdmin):
+class ModuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
     form = ModuleAdminForm
     list_display = ["title", "course", "position", "estimated_minutes", "preview_link"]
     list_filter = ["course"]
     list_select_related = ["course"]
     search_fields = ["title", "body_markdown", "course__title"]
     ordering = ["course", "position"]
+
+    def audited_course(self, obj):
+        return obj.course
 
     def get_urls(self):
         urls = [

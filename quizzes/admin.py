@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ce_course.audit import AuditedAdminMixin
 from quizzes.authoring import ChoiceData, frozen_question, question_problems
 from quizzes.gift_import import MAX_UPLOAD_BYTES, gift_export, gift_import
 from quizzes.models import Attempt, AttemptQuestion, Choice, DrawRule, Kind, Question, Quiz
@@ -249,7 +250,10 @@ class ChoiceInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    def audited_course(self, obj):
+        return obj.quiz.course
+
     list_display = ["__str__", "key", "kind", "topic", "points", "is_active", "quiz", "preview_link"]
     list_filter = ["kind", "topic", "is_active", "quiz"]
     list_select_related = ["quiz__course"]

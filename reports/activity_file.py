@@ -45,7 +45,7 @@ PLANNER_COLUMNS = (
 OBJECTIVE_COLUMNS = (
     Column("Objective", 380, wrap=True),
     Column("Responses", 70, align="RIGHT"),
-    Column("Mean rating (1–5)", 90, wrap=True),
+    Column("Mean rating (1–5)", 90, align="RIGHT"),
 )
 PARTICIPANT_COLUMNS = (
     Column("Name", 140, wrap=True),
@@ -141,13 +141,23 @@ EMPHASIS = re.compile(r"(\*{1,2})(\S(?:.*?\S)?)\1")
 BULLET = re.compile(r"^[-*+]\s+")
 NUMBERED = re.compile(r"^\d+[.)]\s+")
 HEADING = re.compile(r"^#{1,6}\s+")
+ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>])")
+HELD = re.compile("\x00(\\d+)\x00")
 
 
 def _plain_markdown_line(line: str) -> str:
+    held: list[str] = []
+
+    def hold(match: re.Match) -> str:
+        # Backslash-escaped characters are literal: keep them away from the emphasis rules.
+        held.append(match.group(1))
+        return f"\x00{len(held) - 1}\x00"
+
+    line = ESCAPED.sub(hold, line)
     line = HEADING.sub("", BULLET.sub("", line))
     line = MARKDOWN_LINK.sub(r"\1 (\2)", AUTOLINK.sub(r"\1", line))
     line = EMPHASIS.sub(r"\2", line).replace("`", "")
-    return clean(re.sub(r"\\([\\`*_{}\[\]()#+\-.!])", r"\1", line))  # Markdown's backslash escapes
+    return clean(HELD.sub(lambda match: held[int(match.group(1))], line))
 
 
 def markdown_lines(text: str) -> list[str]:

@@ -120,6 +120,8 @@ def _text(
 def _bar_chart(points: Sequence[tuple[str, int]], *, value_title: str, category_title: str) -> Drawing:
     register_fonts()  # the Drawing names the embedded faces; the PDF needs them registered
     drawing = Drawing(WIDTH, HEIGHT)
+    # Else renderPDF starts each drawing in Helvetica, an unembedded font, even if no text uses it.
+    drawing.initialFontName, drawing.initialFontSize = SANS, LABEL_SIZE
     drawing.add(_text(PLOT_X, HEIGHT - 14, value_title, size=9, color=INK, font=SANS_BOLD))
     drawing.add(_text(PLOT_X + PLOT_WIDTH / 2, 6, category_title, anchor="middle"))
     if not points:

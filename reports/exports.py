@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import islice
 
+from django.db import connections
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from openpyxl import Workbook
@@ -28,6 +29,7 @@ BOM = "\ufeff"
 # OWASP's list: a spreadsheet treats a cell starting with these as a formula (or, for tab and CR,
 # strips them and then does). A leading quote makes it text and shows the value unchanged.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_TRIGGER_CHARS = frozenset(FORMULA_TRIGGERS)
 
 # Rows per database round trip (and per license query) and rows per yielded bytes chunk. A yield per
 # row would cost more in the WSGI server than writing the row does; 500 rows is ~100 KB.
@@ -64,7 +66,11 @@ def csv_stream(header: Iterable, rows: Iterable[Iterable]) -> Iterator[bytes]:
     yield drain()
     pending = 0
     for row in rows:
-        writer.writerow([neutralise(cell) for cell in row])
+        # neutralise() inlined for the common case, a plain string that starts harmlessly: a
+        # function call per cell is a fifth of the export's time at 100,000 rows.
+        writer.writerow(
+            [c if c.__class__ is str and c[:1] not in _TRIGGER_CHARS else neutralise(c) for c in row]
+        )
         pending += 1
         if pending == YIELD_EVERY:
             yield drain()
@@ -118,16 +124,27 @@ def license_text(profession: str, state: str, number: str) -> str:
     return f"{profession} {state} {number}"
 
 
-def _licenses_by_certificate(certificate_ids: list[int]) -> dict[int, str]:
-    """{certificate id: "RN FL RN1234567; RN GA ..."} for one chunk: one query per FETCH_CHUNK rows."""
-    texts: dict[int, list[str]] = {}
-    rows = (
-        CertificateLicense.objects.filter(certificate_id__in=certificate_ids)
-        .order_by("certificate_id", "position")
-        .values_list("certificate_id", "profession", "state", "number")
+def _licenses_by_certificate(certificate_ids: list[int], using: str) -> dict[int, str]:
+    """{certificate id: "RN FL RN1234567; RN GA ..."} for one chunk: one query per FETCH_CHUNK rows.
+
+    Plain SQL on purpose: the ORM prepares each of the 2,000 ids of an IN list one by one, which
+    costs three times the query itself and an eighth of the whole export.
+    """
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    table = quote(CertificateLicense._meta.db_table)
+    columns = ", ".join(quote(name) for name in ("certificate_id", "profession", "state", "number"))
+    placeholders = ", ".join(["%s"] * len(certificate_ids))
+    # Only quoted model names and placeholders are formatted in; the ids travel as parameters.
+    sql = (
+        f"SELECT {columns} FROM {table} WHERE {quote('certificate_id')} IN ({placeholders}) "  # noqa: S608
+        f"ORDER BY {quote('certificate_id')}, {quote('position')}"
     )
-    for certificate_id, profession, state, number in rows:
-        texts.setdefault(certificate_id, []).append(license_text(profession, state, number))
+    texts: dict[int, list[str]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, certificate_ids)
+        for certificate_id, profession, state, number in cursor.fetchall():
+            texts.setdefault(certificate_id, []).append(license_text(profession, state, number))
     return {certificate_id: "; ".join(parts) for certificate_id, parts in texts.items()}
 
 
@@ -154,7 +171,7 @@ def completion_records(queryset) -> Iterator[tuple]:
         .iterator(chunk_size=FETCH_CHUNK)
     )
     for chunk in _chunks(rows, FETCH_CHUNK):
-        licenses = _licenses_by_certificate([row[0] for row in chunk])
+        licenses = _licenses_by_certificate([row[0] for row in chunk], queryset.db)
         for (
             pk,
             name,
@@ -179,10 +196,10 @@ def completion_records(queryset) -> Iterator[tuple]:
                 email,
                 course_title,
                 completed.isoformat(),
-                hours,  # a Decimal with the field's two places: "1.00"
+                str(hours),  # a Decimal with the field's two places: "1.00"
                 _percent(best_percent),
-                attempts,
-                seconds // 60,  # whole minutes, as the dashboard and the attestation count them
+                str(attempts),
+                str(seconds // 60),  # whole minutes, as the dashboard and the attestation count them
                 serial,
                 code,
                 "Valid" if revoked_at is None else "Revoked",

@@ -40,6 +40,7 @@ from reports.charts import completions_chart, scores_chart
 
 PDF_MIMETYPE = "application/pdf"
 MARGIN = 36
+FRAME_PADDING = 6  # platypus pads its frame; the margins allow for it so content starts at MARGIN
 HEADER_FILL = colors.Color(0.9, 0.92, 0.95)
 RULE = colors.Color(0.8, 0.8, 0.82)
 DASH = "—"
@@ -92,7 +93,9 @@ def styles(fonts: FontSet) -> Styles:
 
     return Styles(
         title=style("report-title", fonts.serif_bold, 18, 22, NAVY),
-        heading=style("report-heading", fonts.sans_bold, 11, 14, NAVY, spaceBefore=10, spaceAfter=4),
+        heading=style(
+            "report-heading", fonts.sans_bold, 11, 14, NAVY, spaceBefore=10, spaceAfter=4, keepWithNext=1
+        ),
         body=style("report-body", fonts.sans, 9, 12, spaceAfter=3),
         muted=style("report-muted", fonts.sans, 8.5, 11, MUTED),
         cell=style("report-cell", fonts.sans, 7.5, 9.5),
@@ -110,10 +113,10 @@ def build_pdf(
     document = SimpleDocTemplate(
         buffer,
         pagesize=pagesize,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN + 6,
+        leftMargin=MARGIN - FRAME_PADDING,
+        rightMargin=MARGIN - FRAME_PADDING,
+        topMargin=MARGIN - FRAME_PADDING,
+        bottomMargin=MARGIN,
         title=clean(title),
         author=clean(author) or CREATOR,
         subject=clean(subject),
@@ -163,7 +166,7 @@ def record_table(columns: Sequence[Column], rows: Iterable[tuple[Sequence, bool]
         ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
         ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
     ]
-    commands += [("ALIGN", (i, 1), (i, -1), c.align) for i, c in enumerate(columns) if c.align != "LEFT"]
+    commands += [("ALIGN", (i, 0), (i, -1), c.align) for i, c in enumerate(columns) if c.align != "LEFT"]
     for index, (cells, is_live) in enumerate(rows, start=1):
         data.append([_cell(value, column, fonts.sans) for value, column in zip(cells, columns, strict=True)])
         if not is_live:
@@ -219,6 +222,9 @@ def label_value_table(pairs: Sequence[tuple[str, str]], widths: tuple[float, flo
     table.setStyle(
         TableStyle(
             [
+                # Paragraph cells carry their own font; this one keeps the table's default,
+                # unembedded Helvetica, out of the page resources.
+                ("FONT", (0, 0), (-1, -1), sheet.body.fontName, sheet.body.fontSize),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("TOPPADDING", (0, 0), (-1, -1), 1),
@@ -349,7 +355,16 @@ def summary_pdf(
 def _charts_row(per_month, scores) -> Table:
     # The same Drawings the report page shows as SVG; a Drawing is itself a flowable.
     row = Table([[completions_chart(per_month), scores_chart(scores)]], hAlign="LEFT")
-    row.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    font = register_fonts().sans  # the table's default would be unembedded Helvetica
+    row.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), font, 8),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
     return row
 
 

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from ce_course.audit import audit_record
 from modules.content import ContentError, read_course_folder
 from modules.services import course_load
 from quizzes.content import read_quiz_file
@@ -28,6 +29,14 @@ class Command(BaseCommand):
                 course, report = course_load(spec=spec)
                 if quiz_spec is not None:
                     quiz_load(course=course, spec=quiz_spec, report=report)
+                if course.is_published and (report.created or report.updated):
+                    audit_record(
+                        actor=None,
+                        action="course.loaded",
+                        obj=course,
+                        summary=f"Published course {course.slug} loaded from {folder}",
+                        data={"created": report.created, "updated": report.updated},
+                    )
         except ContentError as error:
             raise CommandError(str(error)) from error
         except ValidationError as error:
