@@ -73,3 +73,13 @@ bench: $(VENV)/.dev
 	  else echo "wrk is not installed; as root run: apt-get install -y wrk" >&2; exit 1; fi; }
 	$(if $(filter postgres,$(DB)),bash scripts/with-postgres.sh) $(PY) bench/run_bench.py --db $(DB) \
 	  --learners $(LEARNERS) --workers $(WORKERS) --connections $(CONNECTIONS) --duration $(DURATION) --writes
+
+# Backups: `make backup` writes backups/backup-<timestamp>.json.gz; `make restore FILE=...` replaces
+# the database's content with it and checks every certificate's PDF hash.
+.PHONY: backup restore
+backup: migrate
+	$(PY) manage.py backup
+
+restore: migrate
+	@test -n "$(FILE)" || (echo "Usage: make restore FILE=backups/backup-....json.gz" && exit 2)
+	$(PY) manage.py restore "$(FILE)" --yes

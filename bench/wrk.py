@@ -417,5 +417,5 @@ def render_json(report):
 
 def results_basename(report):
     """bench/results/<date>-<db>-<learners>: sorts by date and says what was run."""
-    stamp = report["date"].replace(":", "").replace("T", "-")[:15]
+    stamp = report["date"].replace(":", "").replace("T", "-")[:15]  # 2026-01-02T03:04:05Z -> 2026-01-02-0304
     return f"{stamp}-{report['db']}-{report['learners']}"

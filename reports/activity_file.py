@@ -410,8 +410,3 @@ def activity_file_pdf(
         subject="Accreditation activity file: planning, disclosures, evaluation and participants",
         footer=f"Activity file · generated {format_date(generated_on)}",
     )
-
-
-def activity_filename(course) -> str:
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", course.slug).strip("-.") or "course"
-    return f"activity-file-{slug}.pdf"

@@ -1,10 +1,10 @@
 """The CE completion report as a PDF, and the document plumbing the activity file shares.
 
 Rendered on demand for a CE board reviewer, so platypus is used throughout (the 10 ms budget is
-the certificate's, not this report's). Text goes through certificates.pdf.clean/markup (NFC and
-escaped for Paragraph markup) and the fonts are the embedded DejaVu faces, as on the certificate.
-Only the cells that can wrap become Paragraphs: a 5,000-row report would otherwise build 50,000
-of them, and parsing their markup is most of the rendering time.
+the certificate's, not this report's). Text goes through certificates.pdf.clean (NFC, whitespace
+flattened) and, where it becomes Paragraph markup, certificates.pdf.markup (escaped); the fonts are
+the embedded DejaVu faces, as on the certificate. Table cells are pre-wrapped plain strings, not
+Paragraphs (see wrap_text): the report may run to 5,000 rows.
 """
 
 import functools
@@ -38,7 +38,6 @@ from certificates.pdf import (
 )
 from reports.charts import completions_chart, scores_chart
 
-PDF_MIMETYPE = "application/pdf"
 MARGIN = 36
 FRAME_PADDING = 6  # platypus pads its frame; the margins allow for it so content starts at MARGIN
 HEADER_FILL = colors.Color(0.9, 0.92, 0.95)
@@ -81,9 +80,7 @@ class Styles:
     heading: ParagraphStyle
     body: ParagraphStyle
     muted: ParagraphStyle
-    cell: ParagraphStyle
-    cell_bold: ParagraphStyle
-    cell_revoked: ParagraphStyle
+    label: ParagraphStyle
 
 
 @functools.cache
@@ -98,9 +95,7 @@ def styles(fonts: FontSet) -> Styles:
         ),
         body=style("report-body", fonts.sans, 9, 12, spaceAfter=3),
         muted=style("report-muted", fonts.sans, 8.5, 11, MUTED),
-        cell=style("report-cell", fonts.sans, 7.5, 9.5),
-        cell_bold=style("report-cell-bold", fonts.sans_bold, 7.5, 9.5),
-        cell_revoked=style("report-cell-revoked", fonts.sans, 7.5, 9.5, REVOKED),
+        label=style("report-label", fonts.sans_bold, 9, 12),
     )
 
 
@@ -215,7 +210,7 @@ def label_value_table(pairs: Sequence[tuple[str, str]], widths: tuple[float, flo
     """Label: value lines, aligned as two columns, both wrapping."""
     sheet = styles(register_fonts())
     data = [
-        [Paragraph(markup(str(label)), sheet.cell_bold), Paragraph(markup(str(value)), sheet.body)]
+        [Paragraph(markup(str(label)), sheet.label), Paragraph(markup(str(value)), sheet.body)]
         for label, value in pairs
     ]
     table = Table(data, colWidths=widths, hAlign="LEFT")
@@ -366,7 +361,3 @@ def _charts_row(per_month, scores) -> Table:
         )
     )
     return row
-
-
-def summary_filename(generated_on: date | None = None) -> str:
-    return f"ce-completion-report-{(generated_on or timezone.localdate()).isoformat()}.pdf"

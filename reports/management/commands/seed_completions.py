@@ -11,12 +11,14 @@ render; 100,000 renders would dwarf the rest), and seeded learners share one pas
 """
 
 import hashlib
+import io
 import itertools
 import math
 import random
 import time
 from dataclasses import dataclass
-from datetime import datetime, time as clock_time, timedelta
+from datetime import datetime, timedelta
+from datetime import time as clock_time
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -46,6 +48,7 @@ ROWS_PER_INSERT = 2000
 HISTORY_DAYS = 548  # about 18 months
 PERCENT = Decimal("0.01")
 MAX_SEEDED_ATTEMPTS = 3  # when the quiz allows unlimited attempts
+ATTEMPT_AT_MOST = timedelta(minutes=32)  # the longest a seeded attempt takes, submitting included
 VARIANTS_PER_QUESTION = 8  # shuffled snapshots frozen per question, reused across attempts
 
 # How learners behave. Abilities and item parameters follow a two-parameter logistic model, so the
@@ -63,14 +66,15 @@ P_REISSUED = 0.6
 P_SECOND_LICENSE = 0.15
 P_MISFIRING_ITEM = 0.08
 
-FIRST_NAMES = (
+# Word lists read better as text; the diacritics and apostrophes test CSV, PDF and search.
+FIRST_NAMES = (  # noqa: SIM905
     "Aaliyah Adaeze Aisha Alejandro Amanda Ana Andrea Angela Ashley Beatriz Brandon Brittany Carlos "
     "Chloé Christopher Daniela Deborah Destiny Elena Emily Fatima Gabriela Grace Hannah Imani Isabel "
     "James Jasmine Jennifer Jessica José Joshua Kayla Keisha Latoya Linh Lucía Maria Marisol Mei "
     "Michael Monique Nicole Nkechi Olivia Patricia Priya Rachel Renée Samantha Sarah Siobhán Sophia "
     "Tamika Thanh Tiffany Valentina Xiomara Yesenia Zoë"
 ).split()
-LAST_NAMES = (
+LAST_NAMES = (  # noqa: SIM905
     "Abernathy Adeyemi Ali Anderson Ángeles Baptiste Brown Castillo Chen Clark Davis Díaz Dubois "
     "Evans García Gonzalez Hall Harris Hernández Jackson Johnson Jones Kim Kowalski Lee Lewis López "
     "Martin Martínez Miller Moore Nguyen Nguyễn O'Brien Okafor Okonkwo Patel Pérez Ramírez Robinson "
@@ -149,13 +153,20 @@ def _responses(key, rng):
         return right, [w for w in wrong if w != right] or [right[1:] + right[:1]]
     right = dict(key.matches)
     prompts = list(right)
-    wrong = [dict(zip(prompts, rng.sample(key.answer_ids, len(prompts)), strict=True)) for _ in range(8)]
-    return right, [w for w in wrong if w != right] or [dict(zip(prompts, prompts[1:] + prompts[:1], strict=True))]
+    wrong = [
+        dict(zip(prompts, rng.sample(key.answer_ids, len(prompts)), strict=True))
+        for _ in range(VARIANTS_PER_QUESTION)
+    ]
+    answers = [right[prompt] for prompt in prompts]
+    rotated = dict(zip(prompts, answers[1:] + answers[:1], strict=True))
+    return right, [w for w in wrong if w != right] or [rotated]
 
 
 def build_bank(quiz, rng):
     items = []
-    for question in quiz.questions.filter(is_active=True).prefetch_related("choices").order_by("position", "pk"):
+    for question in (
+        quiz.questions.filter(is_active=True).prefetch_related("choices").order_by("position", "pk")
+    ):
         choices = list(question.choices.all())
         frozen = [
             frozen_question(question, choices, shuffle_choices=quiz.shuffle_choices, rng=rng)
@@ -172,7 +183,7 @@ def build_bank(quiz, rng):
                 frozen=frozen,
                 right=(right, grade(key, right)),
                 wrong=[(response, grade(key, response)) for response in wrong],
-                difficulty=rng.uniform(-2.5, 0.8),
+                difficulty=rng.uniform(-2.5, 0.5),
                 slope=rng.uniform(-0.8, -0.2) if misfires else rng.uniform(0.5, 2.0),
             )
         )
@@ -180,7 +191,7 @@ def build_bank(quiz, rng):
 
 
 class Clock:
-    """A learner's time line. Nothing happens at or after `end`: a learner who would finish later is still going."""
+    """A learner's time line. Nothing happens at or after `end`: whoever would finish later is still going."""
 
     def __init__(self, start, end):
         self.now, self.end = start, end
@@ -201,9 +212,9 @@ class Clock:
 
 
 class Seeder:
-    def __init__(self, *, course, quiz, rng, password_hash, first_number, sample_pdf, window):
+    def __init__(self, *, course, quiz, rng, password_hash, first_number, printed, sample_pdf, window):
         self.course, self.quiz, self.rng = course, quiz, rng
-        self.password_hash, self.number = password_hash, first_number
+        self.password_hash, self.number, self.printed = password_hash, first_number, printed
         self.pdf_bytes, self.pdf_sha256 = sample_pdf, hashlib.sha256(sample_pdf).hexdigest()
         self.start, self.end = window
         self.modules = list(course.modules.order_by("position"))
@@ -215,19 +226,6 @@ class Seeder:
                 raise CommandError(f"The post-test draws {count} {topic} questions; the bank has fewer.")
         if quiz and not self.items:
             raise CommandError("The post-test has no active questions.")
-        planner = course.planners.filter(is_nurse_planner=True).first()
-        # What certificates.services._printed_fields copies from the course, looked up once.
-        self.printed = {
-            "course_title": course.title,
-            "provider_name": course.provider_name,
-            "provider_address": course.provider_address,
-            "provider_web_address": course.provider_web_address,
-            "provider_approval_number": course.provider_approval_number,
-            "accreditation_statement": course.accreditation_statement,
-            "contact_hours": course.contact_hours,
-            "nurse_planner_name": planner.name if planner else "",
-            "nurse_planner_credentials": planner.credentials if planner else "",
-        }
         self.codes = set()
         self.reset()
 
@@ -258,9 +256,8 @@ class Seeder:
         seconds = self.study(enrollment, clock)
         if seconds is None or not clock.running:
             return
-        if self.quiz is not None:
-            if rng.random() < P_SKIPS_TEST or not self.post_test(user, clock):
-                return
+        if self.quiz is not None and (rng.random() < P_SKIPS_TEST or not self.post_test(user, clock)):
+            return
         self.finish(user, enrollment, licenses, seconds, clock)
 
     def licenses(self, user, profession):
@@ -298,8 +295,9 @@ class Seeder:
             finished = stop_after is None or index < stop_after
             if not finished:
                 seconds = int(seconds * rng.uniform(0.1, 0.6))
-            last_seen = min(first_viewed + timedelta(seconds=seconds), self.end)
-            clock.now = last_seen
+            if first_viewed + timedelta(seconds=seconds) >= self.end:  # still reading it now
+                finished, seconds = False, int((self.end - first_viewed).total_seconds())
+            last_seen = clock.now = first_viewed + timedelta(seconds=seconds)
             self.rows["progress"].append(
                 ModuleProgress(
                     enrollment=enrollment,
@@ -318,12 +316,12 @@ class Seeder:
     def post_test(self, user, clock):
         """Attempts until a pass, the attempts allowed, or the learner gives up. True when passed."""
         rng = self.rng
-        ability = rng.gauss(0.3, 1.0)
+        ability = rng.gauss(1.0, 0.9)
         allowed = self.quiz.attempts_allowed or MAX_SEEDED_ATTEMPTS
         seen = {}
         for number in range(1, allowed + 1):
-            started = clock.after(rng, 300, 259200) if number == 1 else clock.after(rng, 3600, 432000)
-            if not clock.running:
+            clock.after(rng, *((300, 259200) if number == 1 else (3600, 432000)))  # 5 min-3 days, 1 h-5 days
+            if clock.now + ATTEMPT_AT_MOST >= clock.end:  # not reached yet, or would still be under way
                 return False
             drawn = self.draw(seen)
             leave_open = rng.random() < P_LEAVES_OPEN
@@ -388,7 +386,7 @@ class Seeder:
                 )
             )
             score += points
-        clock.now = min(responded + timedelta(seconds=rng.uniform(5, 60)), self.end)
+        clock.now = responded + timedelta(seconds=rng.uniform(5, 60))
         if leave_open:
             return
         attempt.submitted_at = clock.now
@@ -400,11 +398,13 @@ class Seeder:
     def finish(self, user, enrollment, licenses, seconds, clock):
         """Evaluation, attestation and certificate, each step taken by most of those who reached it."""
         rng = self.rng
+        evaluated_at = clock.pause(rng)
         if rng.random() >= P_EVALUATES or not clock.running:
             return
-        self.rows["evaluations"].append(self.evaluation(enrollment, clock.pause(rng)))
+        self.rows["evaluations"].append(self.evaluation(enrollment, evaluated_at))
         attested_at = clock.after(rng, 30, 600)
         minutes = seconds // 60
+        # Short of the course's minimum study time, attestation_submit would refuse: the learner waits.
         if rng.random() >= P_ATTESTS or not clock.running or minutes < self.course.minimum_minutes:
             return
         hours_in_minutes = int(self.course.contact_hours * 60)
@@ -420,19 +420,30 @@ class Seeder:
         if rng.random() >= P_CLAIMS or not clock.running:
             return
         completion_date = timezone.localdate(attested_at)
-        certificate = self.certificate(user, enrollment, licenses, issued_at, completion_date)
+        certificate = self.certificate(
+            user=user,
+            enrollment=enrollment,
+            licenses=licenses,
+            issued_at=issued_at,
+            completion_date=completion_date,
+        )
         enrollment.completed_at = issued_at
         if rng.random() < P_REVOKED:
             reason, misspelled = rng.choice(REVOKE_REASONS)
             certificate.revoked_at = issued_at + (self.end - issued_at) * rng.uniform(0.1, 0.9)
             certificate.revoked_reason = reason
-            if misspelled and len(user.last_name) > 2:
-                certificate.learner_name = f"{user.first_name} {user.last_name[1]}{user.last_name[0]}{user.last_name[2:]}"
+            if misspelled and len(user.last_name) > 2:  # what the corrected re-issue put right
+                last = user.last_name
+                certificate.learner_name = f"{user.first_name} {last[1]}{last[0]}{last[2:]}"
             if rng.random() < P_REISSUED:
-                replacement = self.certificate(
-                    user, enrollment, licenses, certificate.revoked_at, completion_date, list_name="replacements"
+                self.certificate(
+                    user=user,
+                    enrollment=enrollment,
+                    licenses=licenses,
+                    issued_at=certificate.revoked_at,
+                    completion_date=completion_date,  # a re-issue keeps the original completion date
+                    replaces=certificate,
                 )
-                replacement.replaces = certificate
 
     def evaluation(self, enrollment, submitted_at):
         rng = self.rng
@@ -451,7 +462,7 @@ class Seeder:
             submitted_at=submitted_at,
         )
 
-    def certificate(self, user, enrollment, licenses, issued_at, completion_date, list_name="certificates"):
+    def certificate(self, *, user, enrollment, licenses, issued_at, completion_date, replaces=None):
         code = self.code()
         certificate = Certificate(
             serial=f"seed-{code}",  # unique until the id is known; then serial_for(year, id)
@@ -465,9 +476,10 @@ class Seeder:
             pdf=self.pdf_bytes,
             pdf_sha256=self.pdf_sha256,
             issued_at=issued_at,
+            replaces=replaces,
             **self.printed,
         )
-        self.rows[list_name].append(certificate)
+        self.rows["replacements" if replaces else "certificates"].append(certificate)
         self.rows["certificate_licenses"].extend(
             CertificateLicense(
                 certificate=certificate,
@@ -502,7 +514,9 @@ class Seeder:
             )
             certificates = rows["certificates"] + rows["replacements"]
             for certificate in certificates:
-                certificate.serial = serial_for(timezone.localdate(certificate.issued_at).year, certificate.pk)
+                certificate.serial = serial_for(
+                    timezone.localdate(certificate.issued_at).year, certificate.pk
+                )
             Certificate.objects.bulk_update(certificates, ["serial"], batch_size=ROWS_PER_INSERT)
         counts = {name: len(rows[name]) for name in ROW_ORDER}
         self.reset()
@@ -525,7 +539,23 @@ ROW_ORDER = {
 }
 
 
-def sample_pdf(course, printed):
+def printed_fields(course):
+    """What certificates.services._printed_fields copies from the course (the learner's part aside), once."""
+    planner = course.planners.filter(is_nurse_planner=True).first()
+    return {
+        "course_title": course.title,
+        "provider_name": course.provider_name,
+        "provider_address": course.provider_address,
+        "provider_web_address": course.provider_web_address,
+        "provider_approval_number": course.provider_approval_number,
+        "accreditation_statement": course.accreditation_statement,
+        "contact_hours": course.contact_hours,
+        "nurse_planner_name": planner.name if planner else "",
+        "nurse_planner_credentials": planner.credentials if planner else "",
+    }
+
+
+def sample_pdf(printed):
     """One certificate PDF for every seeded certificate, rendered once, marked as a sample."""
     code = "SAMPLE" + "2" * (CODE_LENGTH - 6)
     return pdf.render_certificate(
@@ -539,7 +569,7 @@ def sample_pdf(course, printed):
             completion_date=timezone.localdate(),
             issued_at=timezone.localdate(),
             title_note=SAMPLE_NOTE,
-            **{name: value for name, value in printed.items()},
+            **printed,
         )
     )
 
@@ -557,7 +587,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--learners", type=int, required=True, help="how many learners to add")
-        parser.add_argument("--course", default=SHIPPED_COURSE, help=f"course slug (default {SHIPPED_COURSE})")
+        parser.add_argument(
+            "--course", default=SHIPPED_COURSE, help=f"course slug (default {SHIPPED_COURSE})"
+        )
         parser.add_argument("--seed", type=int, default=None, help="random seed, to reproduce a data set")
         parser.add_argument("--batch", type=int, default=1000, help="learners per transaction (default 1000)")
         parser.add_argument("--password", default=None, help="let seeded learners log in with this password")
@@ -567,29 +599,33 @@ class Command(BaseCommand):
         if learners < 1 or batch < 1:
             raise CommandError("--learners and --batch must be at least 1.")
         if not settings.DEBUG and not force:
-            raise CommandError("DEBUG is off: this may be a production database. Pass --force to seed anyway.")
+            raise CommandError(
+                "DEBUG is off: this may be a production database. Pass --force to seed anyway."
+            )
         if not connection.features.can_return_rows_from_bulk_insert:
-            raise CommandError("This database cannot return ids from bulk inserts (SQLite 3.35+ or PostgreSQL).")
+            raise CommandError(
+                "This database cannot return ids from bulk inserts (SQLite 3.35+ or PostgreSQL)."
+            )
         began = time.perf_counter()
-        course = self.course(course)
+        course = self._course(course)
         quiz = Quiz.objects.filter(course=course).first()
-        window = self.window(course)
+        window = self._window(course)
         if seed is None:
             seed = random.SystemRandom().randrange(2**32)
-        first_number = self.last_seed_number()
+        first_number = self._last_seed_number()
         # The offset joins the seed so that a second run with the same seed adds different learners.
         rng = random.Random(f"{seed}/{first_number}")
+        printed = printed_fields(course)
         seeder = Seeder(
             course=course,
             quiz=quiz,
             rng=rng,
             password_hash=make_password(password),  # one hash for all: hashing is slow on purpose
             first_number=first_number,
-            sample_pdf=b"",
+            printed=printed,
+            sample_pdf=sample_pdf(printed),
             window=window,
         )
-        seeder.pdf_bytes = sample_pdf(course, seeder.printed)
-        seeder.pdf_sha256 = hashlib.sha256(seeder.pdf_bytes).hexdigest()
         self.stdout.write(
             f"Seeding {learners:,} learners into {course.slug} (seed {seed}), "
             f"emails from {EMAIL.format(first_number + 1)}, dated {window[0]:%Y-%m-%d} to {window[1]:%Y-%m-%d}."
@@ -614,17 +650,18 @@ class Command(BaseCommand):
             )
         )
 
-    def course(self, slug):
+    def _course(self, slug):
         course = Course.objects.filter(slug=slug).first()
         if course is None:
             folder = settings.BASE_DIR / "content" / slug
             if not folder.is_dir():
                 raise CommandError(f"No course {slug!r}, and no content folder {folder} to load it from.")
-            call_command("load_course", str(folder), stdout=self.stdout)
+            call_command("load_course", str(folder), stdout=io.StringIO())
             course = Course.objects.get(slug=slug)
+            self.stdout.write(f"Loaded {course.title} from {folder}.")
         return course
 
-    def window(self, course):
+    def _window(self, course):
         """Seeded activity spans the last 18 months, but never before release nor after expiry."""
         now = timezone.now()
         zone = timezone.get_current_timezone()
@@ -635,7 +672,7 @@ class Command(BaseCommand):
             raise CommandError(f"{course.slug} is not open for credit at any time in the last 18 months.")
         return start, end
 
-    def last_seed_number(self):
+    def _last_seed_number(self):
         last = (
             User.objects.filter(email__startswith="seed-", email__endswith="@example.test")
             .order_by(Length("email").desc(), "-email")
