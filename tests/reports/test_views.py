@@ -61,7 +61,9 @@ def test_report_page_shows_rows_summary_and_charts(client, board, certificate):
     assert "Contact hours awarded" in text
 
 
-def test_report_page_runs_the_same_queries_for_1_and_25_certificates(client, board, certificate, course, post_test):
+def test_report_page_runs_the_same_queries_for_1_and_25_certificates(
+    client, board, certificate, course, post_test
+):
     client.force_login(board)
 
     def count():
@@ -127,7 +129,7 @@ def test_mark_reported_then_roster_has_only_new_lines(client, board, certificate
     assert "GA77" in numbers and "RN1234567" not in numbers
     again = load_workbook(io.BytesIO(client.get(reverse("roster_batch", args=[1])).content)).active
     assert "RN1234567" in [row[4] for row in again.iter_rows(values_only=True)]
-    nothing = client.post(reverse("roster_mark_reported"), {"state": "FL"}, follow=True)
+    nothing = client.post(reverse("roster_mark_reported") + "?state=FL", follow=True)
     assert "Nothing new to report" in nothing.text
 
 

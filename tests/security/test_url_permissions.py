@@ -1,0 +1,197 @@
+"""Every URL pattern × every persona, compared with a table of expected statuses.
+
+The patterns are walked from the URL conf, not listed by hand, so a new URL without an entry in
+EXPECTED fails `test_every_url_has_an_expected_row`. Parameters are filled with real objects that
+belong to the learner (alice); the other learner (bob) must get 404 for them.
+"""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from modules.models import Enrollment
+from quizzes.models import Attempt
+from reports.filters import CompletionFilter
+from reports.models import RosterBatch
+from reports.services import roster_mark_reported
+
+PERSONAS = ["anonymous", "learner", "other_learner", "author", "board", "admin"]
+
+ALL = dict.fromkeys(PERSONAS)
+
+
+def row(anonymous, learner, other_learner, author, board, admin):
+    return dict(zip(PERSONAS, (anonymous, learner, other_learner, author, board, admin), strict=True))
+
+
+# GET status per persona. 302 for anonymous always means "to the log-in page" (checked below).
+EXPECTED = {
+    "catalogue": row(200, 200, 200, 200, 200, 200),
+    "dashboard": row(302, 200, 200, 200, 200, 200),
+    "course_detail": row(200, 200, 200, 200, 200, 200),
+    "module_detail": row(302, 200, 200, 302, 302, 302),
+    "module_complete": row(302, 405, 405, 405, 405, 405),
+    "post_test": row(302, 200, 200, 302, 302, 302),
+    "attempt_detail": row(302, 302, 404, 404, 404, 404),
+    "attempt_summary": row(302, 302, 404, 404, 404, 404),
+    "attempt_submit": row(302, 405, 405, 405, 405, 405),
+    "attempt_review": row(302, 200, 404, 404, 404, 404),
+    "evaluation": row(302, 200, 200, 302, 302, 302),
+    "certificate": row(302, 200, 200, 302, 302, 302),
+    "certificate_download": row(302, 200, 404, 404, 200, 200),
+    "certificate_manage": row(302, 404, 404, 404, 200, 200),
+    "transcript_pdf": row(302, 200, 200, 200, 200, 200),
+    "verify": row(200, 200, 200, 200, 200, 200),
+    "verify_code": row(200, 200, 200, 200, 200, 200),
+    "signup": row(200, 302, 302, 302, 302, 302),
+    "login": row(200, 302, 302, 302, 302, 302),
+    "logout": row(405, 405, 405, 405, 405, 405),
+    "password_reset": row(200, 200, 200, 200, 200, 200),
+    "password_reset_done": row(200, 200, 200, 200, 200, 200),
+    "password_reset_confirm": row(200, 200, 200, 200, 200, 200),
+    "password_reset_complete": row(200, 200, 200, 200, 200, 200),
+    "password_change": row(302, 200, 200, 200, 200, 200),
+    "password_change_done": row(302, 200, 200, 200, 200, 200),
+    "profile": row(302, 200, 200, 200, 200, 200),
+    "license_add": row(302, 200, 200, 200, 200, 200),
+    "license_edit": row(302, 200, 404, 404, 404, 404),
+    "license_delete": row(302, 405, 405, 405, 405, 405),  # POST only; a POST by another learner is 404
+    "reports": row(302, 404, 404, 404, 200, 200),
+    "report_csv": row(302, 404, 404, 404, 200, 200),
+    "report_roster": row(302, 404, 404, 404, 200, 200),
+    "report_summary_pdf": row(302, 404, 404, 404, 200, 200),
+    "report_zip": row(302, 404, 404, 404, 200, 200),
+    "roster_mark_reported": row(302, 404, 404, 404, 405, 405),
+    "roster_batch": row(302, 404, 404, 404, 200, 200),
+    "activity_file": row(302, 404, 404, 404, 200, 200),
+    "item_statistics": row(302, 404, 404, 200, 200, 200),
+}
+
+
+def walk(patterns=None, prefix=""):
+    """(name, namespace-qualified name, pattern) for every named URL in the URL conf."""
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            namespace = f"{entry.namespace}:" if entry.namespace else prefix
+            yield from walk(entry.url_patterns, namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{prefix}{entry.name}", entry
+
+
+@pytest.fixture
+def world(certificate, passed_learner, other_learner, course, board):
+    """alice holds a certificate, attempt 1 and a license; bob is enrolled in the same course."""
+    Enrollment.objects.create(
+        user=other_learner, course=course, disclosures_acknowledged_at=certificate.issued_at
+    )
+    roster_mark_reported(f=CompletionFilter(), by=board)
+    attempt = Attempt.objects.get(user=passed_learner)
+    return {
+        "slug": course.slug,
+        "course_slug": course.slug,
+        "module_slug": course.modules.order_by("position").first().slug,
+        "number": attempt.number,
+        "serial": certificate.serial,
+        "code": certificate.verification_code,
+        "pk": passed_learner.licenses.get().pk,
+        "batch_id": RosterBatch.objects.get().pk,
+        "uidb64": "MQ",
+        "token": "invalid-token",
+    }
+
+
+def public_urls(world):
+    urls = {}
+    for name, pattern in walk():
+        if ":" in name:
+            continue
+        kwargs = {key: world[key] for key in pattern.pattern.converters}
+        urls[name] = reverse(name, kwargs=kwargs)
+    return urls
+
+
+@pytest.mark.django_db
+def test_every_url_has_an_expected_row(world):
+    missing = set(public_urls(world)) - set(EXPECTED)
+    assert not missing, f"URLs without a row in EXPECTED: {sorted(missing)}"
+
+
+@pytest.fixture
+def personas(passed_learner, other_learner, author, board, admin_user):
+    return {
+        "anonymous": None,
+        "learner": passed_learner,
+        "other_learner": other_learner,
+        "author": author,
+        "board": board,
+        "admin": admin_user,
+    }
+
+
+@pytest.mark.django_db
+def test_every_url_for_every_persona_matches_the_table(client, world, personas):
+    mismatches = []
+    checked = 0
+    for persona, user in personas.items():
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        for name, url in public_urls(world).items():
+            response = client.get(url)
+            checked += 1
+            want = EXPECTED[name][persona]
+            if response.status_code != want:
+                mismatches.append((persona, name, url, response.status_code, want))
+            elif want == 302 and persona == "anonymous":
+                if "/accounts/login/" not in response["Location"]:
+                    mismatches.append((persona, name, url, response["Location"], "login"))
+    assert mismatches == []
+    assert checked == len(EXPECTED) * len(PERSONAS)
+
+
+def _admin_expectation(persona, user, pattern_name):
+    """Non-staff are always sent to the admin's log-in; staff get a page, a redirect or a refusal, never an error.
+
+    Which admin pages each staff role sees is checked precisely in test_author_sees_only_what_..."""
+    if pattern_name in ("admin:login", "admin:jsi18n"):
+        return {200, 302}
+    if user is None or not user.is_staff:
+        return {302}
+    return {200, 302, 403, 404, 405}
+
+
+@pytest.mark.django_db
+def test_admin_urls_send_non_staff_to_the_admin_login(client, world, personas):
+    """Every admin pattern for every persona: anonymous and non-staff never get in."""
+    checked = 0
+    for persona, user in personas.items():
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        for name, pattern in walk():
+            if not name.startswith("admin:") or pattern.pattern.regex.groups:
+                continue
+            if name in ("admin:logout",):
+                continue
+            response = client.get(reverse(name))
+            checked += 1
+            allowed = _admin_expectation(persona, user, name)
+            assert response.status_code in allowed, (persona, name, response.status_code)
+            if user is None or not user.is_staff:
+                if name != "admin:login" and name != "admin:jsi18n":
+                    assert "/admin/login/" in response["Location"], (persona, name)
+    assert checked > 50
+
+
+@pytest.mark.django_db
+def test_author_sees_only_what_the_authors_group_allows(client, world, author):
+    client.force_login(author)
+    allowed = set(author.get_all_permissions())
+    for name, pattern in walk():
+        if not (name.startswith("admin:") and name.endswith("_changelist")):
+            continue
+        app_label, model = name.removeprefix("admin:").removesuffix("_changelist").split("_", 1)
+        response = client.get(reverse(name))
+        can_see = f"{app_label}.view_{model}" in allowed or f"{app_label}.change_{model}" in allowed
+        assert response.status_code == (200 if can_see else 403), (name, response.status_code)
+    assert Permission.objects.filter(group__name="Authors", codename="view_certificate").count() == 0
