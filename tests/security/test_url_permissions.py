@@ -142,9 +142,8 @@ def test_every_url_for_every_persona_matches_the_table(client, world, personas):
             want = EXPECTED[name][persona]
             if response.status_code != want:
                 mismatches.append((persona, name, url, response.status_code, want))
-            elif want == 302 and persona == "anonymous":
-                if "/accounts/login/" not in response["Location"]:
-                    mismatches.append((persona, name, url, response["Location"], "login"))
+            elif want == 302 and persona == "anonymous" and "/accounts/login/" not in response["Location"]:
+                mismatches.append((persona, name, url, response["Location"], "login"))
     assert mismatches == []
     assert checked == len(EXPECTED) * len(PERSONAS)
 
@@ -177,9 +176,8 @@ def test_admin_urls_send_non_staff_to_the_admin_login(client, world, personas):
             checked += 1
             allowed = _admin_expectation(persona, user, name)
             assert response.status_code in allowed, (persona, name, response.status_code)
-            if user is None or not user.is_staff:
-                if name != "admin:login" and name != "admin:jsi18n":
-                    assert "/admin/login/" in response["Location"], (persona, name)
+            if (user is None or not user.is_staff) and name not in ("admin:login", "admin:jsi18n"):
+                assert "/admin/login/" in response["Location"], (persona, name)
     assert checked > 50
 
 
@@ -187,7 +185,7 @@ def test_admin_urls_send_non_staff_to_the_admin_login(client, world, personas):
 def test_author_sees_only_what_the_authors_group_allows(client, world, author):
     client.force_login(author)
     allowed = set(author.get_all_permissions())
-    for name, pattern in walk():
+    for name, _pattern in walk():
         if not (name.startswith("admin:") and name.endswith("_changelist")):
             continue
         app_label, model = name.removeprefix("admin:").removesuffix("_changelist").split("_", 1)
