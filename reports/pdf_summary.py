@@ -20,7 +20,7 @@ from reportlab.lib.pagesizes import landscape, letter
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, LongTable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from certificates.fonts import FontSet, register_fonts
 from certificates.pdf import (
@@ -141,34 +141,97 @@ class Column:
     align: str = "LEFT"
 
 
-def record_table(columns: Sequence[Column], rows: Iterable[tuple[Sequence, bool]]) -> LongTable:
+def record_table(columns: Sequence[Column], rows: Iterable[tuple[Sequence, bool]]) -> "PagedTable":
     """A table whose header row repeats on every page. rows: (cells, is_live); revoked rows print red.
 
     A wrapping cell may be a tuple of lines, each starting on its own line.
     """
-    fonts = register_fonts()
-    data = [[wrap_text((column.label,), fonts.sans_bold, column.width) for column in columns]]
-    commands = [
-        ("FONT", (0, 0), (-1, -1), fonts.sans, CELL_SIZE, CELL_LEADING),
-        ("FONT", (0, 0), (-1, 0), fonts.sans_bold, CELL_SIZE, CELL_LEADING),
-        ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, NAVY),
-        ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-    ]
-    commands += [("ALIGN", (i, 0), (i, -1), c.align) for i, c in enumerate(columns) if c.align != "LEFT"]
-    for index, (cells, is_live) in enumerate(rows, start=1):
-        data.append([_cell(value, column, fonts.sans) for value, column in zip(cells, columns, strict=True)])
-        if not is_live:
-            commands.append(("TEXTCOLOR", (0, index), (-1, index), REVOKED))
-    table = LongTable(data, colWidths=[c.width for c in columns], repeatRows=1)
-    table.setStyle(TableStyle(commands))
-    return table
+    font = register_fonts().sans
+    body, live = [], []
+    for cells, is_live in rows:
+        body.append([_cell(value, column, font) for value, column in zip(cells, columns, strict=True)])
+        live.append(bool(is_live))
+    return PagedTable(tuple(columns), body, live)
+
+
+def _row_height(cells: Sequence[str]) -> float:
+    # Exact for pre-wrapped plain strings: reportlab gives each line one leading, plus the padding.
+    return max(cell.count("\n") + 1 for cell in cells) * CELL_LEADING + 2 * CELL_PADDING
+
+
+class PagedTable(Flowable):
+    """Rows laid out a page at a time, each page a small Table under its own copy of the header.
+
+    A LongTable split at every page break copies all remaining rows into a new table, re-applies
+    every style command and re-measures rows with running sums: cost that grows with the square of
+    the rows (a 5,000-row report took ~15 s). These rows are pre-wrapped strings whose heights are
+    known up front, so finding a page's rows is a matter of adding them up.
+    """
+
+    def __init__(self, columns: tuple[Column, ...], body: list[list[str]], live: list[bool], start: int = 0):
+        super().__init__()
+        fonts = register_fonts()
+        self.columns, self.body, self.live, self.start = columns, body, live, start
+        self.header = [wrap_text((column.label,), fonts.sans_bold, column.width) for column in columns]
+        self.heights = [_row_height(row) for row in body] if start == 0 else None
+        self.width = sum(column.width for column in columns)
+
+    def _heights(self) -> list[float]:
+        return self.heights[self.start :]
+
+    def wrap(self, available_width, available_height):
+        self.height = _row_height(self.header) + sum(self._heights())
+        return self.width, self.height
+
+    def split(self, available_width, available_height):
+        used, count = _row_height(self.header), 0
+        for height in self._heights():
+            if used + height > available_height:
+                break
+            used, count = used + height, count + 1
+        if count == 0:
+            return []  # not even one row fits: the frame moves on and tries again on a new page
+        rest = PagedTable(self.columns, self.body, self.live, self.start + count)
+        rest.heights = self.heights
+        return [self._table(self.start, self.start + count), rest]
+
+    def draw(self):
+        table = self._table(self.start, len(self.body))
+        table.wrapOn(self.canv, self.width, self.height)
+        table.drawOn(self.canv, 0, 0)
+
+    def _table(self, first: int, last: int) -> Table:
+        rows = [self.header, *self.body[first:last]]
+        table = Table(
+            rows, colWidths=[c.width for c in self.columns], rowHeights=[_row_height(r) for r in rows]
+        )
+        table.setStyle(self._style(first, last))
+        return table
+
+    def _style(self, first: int, last: int) -> TableStyle:
+        fonts = register_fonts()
+        commands = [
+            ("FONT", (0, 0), (-1, -1), fonts.sans, CELL_SIZE, CELL_LEADING),
+            ("FONT", (0, 0), (-1, 0), fonts.sans_bold, CELL_SIZE, CELL_LEADING),
+            ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.8, NAVY),
+            ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+            ("TOPPADDING", (0, 0), (-1, -1), CELL_PADDING),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), CELL_PADDING),
+            ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+            ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ]
+        commands += [
+            ("ALIGN", (i, 0), (i, -1), c.align) for i, c in enumerate(self.columns) if c.align != "LEFT"
+        ]
+        commands += [
+            ("TEXTCOLOR", (0, row), (-1, row), REVOKED)
+            for row, index in enumerate(range(first, last), start=1)
+            if not self.live[index]
+        ]
+        return TableStyle(commands)
 
 
 def _cell(value, column: Column, font: str) -> str:
