@@ -23,6 +23,7 @@ from reports.pdf_summary import (
     DASH,
     Column,
     build_pdf,
+    heading,
     label_value_table,
     license_lines,
     record_table,
@@ -225,8 +226,8 @@ class ActivityFile:
         self.generated_on = generated_on
         self.sheet = styles(register_fonts())
 
-    def heading(self, text: str) -> Paragraph:
-        return Paragraph(markup(text), self.sheet.heading)
+    def heading(self, text: str) -> list[Flowable]:
+        return heading(text)
 
     def paragraphs(self, text: str, empty: str = DASH) -> list[Paragraph]:
         return [Paragraph(markup(part), self.sheet.body) for part in text_paragraphs(text) or [empty]]
@@ -265,11 +266,11 @@ class ActivityFile:
         if course.ce_broker_course_number:
             pairs.append(("CE Broker course number", course.ce_broker_course_number))
         return [
-            self.heading("Activity"),
+            *self.heading("Activity"),
             label_value_table(pairs, LABEL_WIDTHS),
-            self.heading("How contact hours were calculated"),
+            *self.heading("How contact hours were calculated"),
             *self.paragraphs(course.contact_hours_calculation),
-            self.heading("Accreditation statement"),
+            *self.heading("Accreditation statement"),
             *self.paragraphs(course.accreditation_statement),
         ]
 
@@ -291,12 +292,12 @@ class ActivityFile:
             if rows
             else Paragraph("No planners recorded.", self.sheet.body)
         )
-        return [self.heading("Planners and authors"), table]
+        return [*self.heading("Planners and authors"), table]
 
     def disclosures(self) -> list[Flowable]:
         course = self.course
         return [
-            self.heading("Disclosures"),
+            *self.heading("Disclosures"),
             Paragraph("<b>Relevant financial relationships</b>", self.sheet.body),
             *self.paragraphs(course.disclosure_relationships),
             Paragraph(
@@ -309,28 +310,28 @@ class ActivityFile:
 
     def outcomes(self) -> list[Flowable]:
         course = self.course
-        story = [self.heading("Learning outcome"), *self.paragraphs(course.learning_outcome)]
+        story = [*self.heading("Learning outcome"), *self.paragraphs(course.learning_outcome)]
         modules = [m for m in course.modules.all() if m.objectives]
         if modules:
-            story.append(self.heading("Learning objectives"))
+            story += self.heading("Learning objectives")
         for module in modules:
             story.append(Paragraph(f"<b>{markup(f'{module.position}. {module.title}')}</b>", self.sheet.body))
             story += [Paragraph(f"• {markup(str(o))}", self.sheet.body) for o in module.objectives]
         story += [
-            self.heading("Criteria for successful completion"),
+            *self.heading("Criteria for successful completion"),
             *self.paragraphs(course.completion_criteria),
         ]
         return story
 
     def references(self) -> list[Flowable]:
         lines = markdown_lines(self.course.references_markdown) or [DASH]
-        return [self.heading("References"), *(Paragraph(markup(line), self.sheet.body) for line in lines)]
+        return [*self.heading("References"), *(Paragraph(markup(line), self.sheet.body) for line in lines)]
 
     def evaluation(self, results: EvaluationResults) -> list[Flowable]:
         story = [
-            self.heading("Evaluation method"),
+            *self.heading("Evaluation method"),
             Paragraph(markup(evaluation_method(self.course)), self.sheet.body),
-            self.heading("Evaluation results"),
+            *self.heading("Evaluation results"),
             Paragraph(markup(f"Evaluations submitted: {results.responses}"), self.sheet.body),
         ]
         if not results.responses:
@@ -352,7 +353,7 @@ class ActivityFile:
         return story
 
     def intended_changes(self, changes: tuple[str, ...]) -> list[Flowable]:
-        story = [self.heading("Intended changes in practice")]
+        story = [*self.heading("Intended changes in practice")]
         if len(changes) > INTENT_CAP:
             note = f"Showing the first {INTENT_CAP} of {len(changes)} answers."
             story.append(Paragraph(markup(note), self.sheet.muted))
@@ -376,8 +377,8 @@ class ActivityFile:
         ]
         count = Paragraph(markup(f"Certificates issued: {len(rows)}"), self.sheet.body)
         if not rows:
-            return [self.heading("Participants"), count]
-        return [self.heading("Participants"), count, record_table(PARTICIPANT_COLUMNS, rows)]
+            return [*self.heading("Participants"), count]
+        return [*self.heading("Participants"), count, record_table(PARTICIPANT_COLUMNS, rows)]
 
 
 def _planner_role(planner) -> str:

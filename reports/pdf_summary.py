@@ -20,7 +20,15 @@ from reportlab.lib.pagesizes import landscape, letter
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from certificates.fonts import FontSet, register_fonts
 from certificates.pdf import (
@@ -44,6 +52,7 @@ HEADER_FILL = colors.Color(0.9, 0.92, 0.95)
 RULE = colors.Color(0.8, 0.8, 0.82)
 DASH = "—"
 CELL_SIZE, CELL_LEADING, CELL_PADDING = 7.5, 9.5, 3
+HEADING_ROOM = 72  # a heading and at least a few lines under it
 
 
 # --- document plumbing (shared with reports.activity_file) ---------------------------------------
@@ -90,9 +99,7 @@ def styles(fonts: FontSet) -> Styles:
 
     return Styles(
         title=style("report-title", fonts.serif_bold, 18, 22, NAVY),
-        heading=style(
-            "report-heading", fonts.sans_bold, 11, 14, NAVY, spaceBefore=10, spaceAfter=4, keepWithNext=1
-        ),
+        heading=style("report-heading", fonts.sans_bold, 11, 14, NAVY, spaceBefore=10, spaceAfter=4),
         body=style("report-body", fonts.sans, 9, 12, spaceAfter=3),
         muted=style("report-muted", fonts.sans, 8.5, 11, MUTED),
         label=style("report-label", fonts.sans_bold, 9, 12),
@@ -131,6 +138,15 @@ def build_pdf(
     canvasmaker = functools.partial(NumberedCanvas, number_font=fonts.sans)
     document.build(story, onFirstPage=draw_footer, onLaterPages=draw_footer, canvasmaker=canvasmaker)
     return buffer.getvalue()
+
+
+def heading(text: str) -> list[Flowable]:
+    """A section heading that starts a new page rather than sit alone at the foot of one.
+
+    A conditional page break, not keepWithNext: keepWithNext would carry a long table whole to
+    the next page, leaving the rest of this one empty.
+    """
+    return [CondPageBreak(HEADING_ROOM), Paragraph(markup(text), styles(register_fonts()).heading)]
 
 
 @dataclass(frozen=True)
@@ -387,12 +403,12 @@ def summary_pdf(
     story: list[Flowable] = [
         Paragraph(markup(TITLE), sheet.title),
         Paragraph(f"Generated {markup(format_date(generated_on))}", sheet.muted),
-        Paragraph("Filter", sheet.heading),
+        *heading("Filter"),
     ]
     story.append(label_value_table(filter_description or [("Completions", "All")], (130, 300)))
-    story += [Paragraph("Summary", sheet.heading), label_value_table(summary_figures(summary), (130, 300))]
+    story += [*heading("Summary"), label_value_table(summary_figures(summary), (130, 300))]
     story += [Spacer(0, 10), _charts_row(per_month, scores)]
-    story.append(Paragraph("Completions", sheet.heading))
+    story += heading("Completions")
     if truncated_total is not None and truncated_total > len(table_rows):
         note = f"Showing the first {len(table_rows):,} of {truncated_total:,} completions."
         story.append(Paragraph(markup(note), sheet.body))
