@@ -106,7 +106,9 @@ def create_courses() -> list:
             is_published=True,
         )
         Module.objects.bulk_create(
-            Module(course=course, position=p, slug=f"m{p}", title=f"M{p}", body_markdown="x", estimated_minutes=5)
+            Module(
+                course=course, position=p, slug=f"m{p}", title=f"M{p}", body_markdown="x", estimated_minutes=5
+            )
             for p in range(1, MODULES_PER_COURSE + 1)
         )
         Quiz.objects.create(course=course)
@@ -127,6 +129,8 @@ def insert_rows(courses: list, start: int, count: int, pdf: bytes) -> None:
 
 
 def _insert_batch(courses: list, numbers: range, pdf: bytes) -> None:
+    from django.contrib.auth.hashers import make_password
+
     from accounts.models import User
     from certificates.models import Certificate, CertificateLicense
     from modules.models import Enrollment, ModuleProgress
@@ -134,29 +138,34 @@ def _insert_batch(courses: list, numbers: range, pdf: bytes) -> None:
     from reports.models import RosterBatch, RosterEntry
 
     now = time_now()
+    unusable = make_password(None)  # nobody logs in as a bench nurse
     users = User.objects.bulk_create(
-        User(email=f"nurse{i}@example.com", first_name=_name(i)[0], last_name=_name(i)[1], password="!")
+        User(email=f"nurse{i}@example.com", first_name=_name(i)[0], last_name=_name(i)[1], password=unusable)
         for i in numbers
     )
     course_of = {i: courses[i % len(courses)] for i in numbers}
     enrollments = Enrollment.objects.bulk_create(
-        Enrollment(user=u, course=course_of[i], disclosures_acknowledged_at=now) for i, u in zip(numbers, users)
+        Enrollment(user=u, course=course_of[i], disclosures_acknowledged_at=now)
+        for i, u in zip(numbers, users, strict=True)
     )
     modules = {c.pk: list(c.modules.all()) for c in courses}
     ModuleProgress.objects.bulk_create(
-        ModuleProgress(enrollment=e, module=m, first_viewed_at=now, last_seen_at=now, seconds_spent=300 + e.pk % 600)
+        ModuleProgress(
+            enrollment=e, module=m, first_viewed_at=now, last_seen_at=now, seconds_spent=300 + e.pk % 600
+        )
         for e in enrollments
         for m in modules[e.course_id]
     )
     attempts = []
-    for i, user in zip(numbers, users):
+    for i, user in zip(numbers, users, strict=True):
         quiz = course_of[i].quiz
         if i % 3 == 0:  # a third failed once first
             attempts.append(_attempt(user, quiz, 1, Decimal("60.00"), now))
         attempts.append(_attempt(user, quiz, 2 if i % 3 == 0 else 1, Decimal(80 + i % 21), now))
     Attempt.objects.bulk_create(attempts)
     certificates = Certificate.objects.bulk_create(
-        _certificate(i, u, e, course_of[i], pdf, now) for i, u, e in zip(numbers, users, enrollments)
+        _certificate(i, u, e, course_of[i], pdf, now)
+        for i, u, e in zip(numbers, users, enrollments, strict=True)
     )
     licenses = CertificateLicense.objects.bulk_create(
         CertificateLicense(certificate=c, position=p, profession="RN", state=s, number=f"RN{s}{c.pk:07d}")
@@ -266,7 +275,14 @@ def measure_ours(db_path: Path, runs: int) -> dict:
     run_export()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return {"seconds": seconds, "cpu": cpu, "bytes": size, "rows": rows, "peak": peak, "rss_growth_kb": rss_growth}
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "bytes": size,
+        "rows": rows,
+        "peak": peak,
+        "rss_growth_kb": rss_growth,
+    }
 
 
 def _children_cpu() -> float:

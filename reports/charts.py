@@ -244,8 +244,13 @@ def drawing_svg(drawing: Drawing, *, title: str, description: str, slug: str | N
     # <desc> first so that inserting <title> before it leaves <title> as the first child, as SVG asks.
     _set_text(doc, svg, "desc", f"{prefix}-desc", description)
     _set_text(doc, svg, "title", f"{prefix}-title", title)
+    labels = [f"{prefix}-title", f"{prefix}-desc"]
+    if not clean(description):
+        # An empty <desc> would only add a pause to what a screen reader announces.
+        svg.removeChild(next(e for e in svg.childNodes if getattr(e, "tagName", "") == "desc"))
+        labels.pop()
     svg.setAttribute("role", "img")
-    svg.setAttribute("aria-labelledby", f"{prefix}-title {prefix}-desc")
+    svg.setAttribute("aria-labelledby", " ".join(labels))
     svg.setAttribute("class", "report-chart")
     buffer = io.StringIO()
     # Written from the root element, not the document: no XML declaration and no DOCTYPE.

@@ -153,7 +153,7 @@ def heading(text: str) -> list[Flowable]:
 class Column:
     label: str
     width: float
-    wrap: bool = False  # a Paragraph cell that wraps; otherwise one plain line
+    wrap: bool = False  # wrapped to the column width; otherwise one line
     align: str = "LEFT"
 
 
@@ -162,12 +162,13 @@ def record_table(columns: Sequence[Column], rows: Iterable[tuple[Sequence, bool]
 
     A wrapping cell may be a tuple of lines, each starting on its own line.
     """
-    font = register_fonts().sans
+    fonts = register_fonts()
+    header = [wrap_text((column.label,), fonts.sans_bold, column.width) for column in columns]
     body, live = [], []
     for cells, is_live in rows:
-        body.append([_cell(value, column, font) for value, column in zip(cells, columns, strict=True)])
+        body.append([_cell(value, column, fonts.sans) for value, column in zip(cells, columns, strict=True)])
         live.append(bool(is_live))
-    return PagedTable(tuple(columns), body, live)
+    return PagedTable(tuple(columns), header, body, live, [_row_height(row) for row in body])
 
 
 def _row_height(cells: Sequence[str]) -> float:
@@ -184,32 +185,24 @@ class PagedTable(Flowable):
     known up front, so finding a page's rows is a matter of adding them up.
     """
 
-    def __init__(self, columns: tuple[Column, ...], body: list[list[str]], live: list[bool], start: int = 0):
+    def __init__(self, columns, header, body, live, heights, start: int = 0):
         super().__init__()
-        fonts = register_fonts()
-        self.columns, self.body, self.live, self.start = columns, body, live, start
-        self.header = [wrap_text((column.label,), fonts.sans_bold, column.width) for column in columns]
-        self.heights = [_row_height(row) for row in body] if start == 0 else None
+        self.columns, self.header, self.body, self.live = columns, header, body, live
+        self.heights, self.start = heights, start
         self.width = sum(column.width for column in columns)
 
-    def _heights(self) -> list[float]:
-        return self.heights[self.start :]
-
     def wrap(self, available_width, available_height):
-        self.height = _row_height(self.header) + sum(self._heights())
+        self.height = _row_height(self.header) + sum(self.heights[self.start :])
         return self.width, self.height
 
     def split(self, available_width, available_height):
-        used, count = _row_height(self.header), 0
-        for height in self._heights():
-            if used + height > available_height:
-                break
-            used, count = used + height, count + 1
-        if count == 0:
+        used, end = _row_height(self.header), self.start
+        while end < len(self.body) and used + self.heights[end] <= available_height:
+            used, end = used + self.heights[end], end + 1
+        if end == self.start:
             return []  # not even one row fits: the frame moves on and tries again on a new page
-        rest = PagedTable(self.columns, self.body, self.live, self.start + count)
-        rest.heights = self.heights
-        return [self._table(self.start, self.start + count), rest]
+        rest = PagedTable(self.columns, self.header, self.body, self.live, self.heights, end)
+        return [self._table(self.start, end), rest]
 
     def draw(self):
         table = self._table(self.start, len(self.body))
@@ -260,9 +253,9 @@ def _cell(value, column: Column, font: str) -> str:
 def wrap_text(lines: Iterable, font: str, column_width: float) -> str:
     """Cleaned text broken into lines that fit the column, joined with newlines.
 
-    Table cells are plain strings wrapped here rather than Paragraphs: a Paragraph is parsed and
-    re-wrapped each time the table is measured or split, which made a 5,000-row report take ~18 s;
-    plain strings need no markup escaping either, since reportlab draws them as they are.
+    Table cells are plain strings wrapped here rather than Paragraphs, which are parsed and
+    re-wrapped every time a table is measured: too slow for 5,000 rows. Plain strings need no
+    markup escaping either, since reportlab draws them as they are.
     """
     width = column_width - 2 * CELL_PADDING
     out: list[str] = []

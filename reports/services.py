@@ -60,6 +60,11 @@ def roster_lines(f) -> list[RosterLine]:
     return _as_lines(_unreported(f))
 
 
+def unreported_line_count(f) -> int:
+    """len(roster_lines(f)) in one COUNT query, for the report page."""
+    return _unreported(f).count()
+
+
 def batch_roster_lines(batch) -> list[RosterLine]:
     """The lines a past batch reported, by completion date, so its roster can be downloaded again."""
     return _as_lines(CertificateLicense.objects.filter(roster_entry__batch=batch))

@@ -59,6 +59,12 @@ def test_svg_embeds_in_html_without_prolog_doctype_style_or_script(months_svg):
     assert f'fill="{BAR_FILL}"' in months_svg
 
 
+def test_a_blank_description_is_left_out():
+    root = parse(drawing_svg(completions_chart(MONTHS), title="Completions", description=" ", slug="m"))
+    assert root.find(f"{SVG}desc") is None
+    assert root.get("aria-labelledby") == "m-title"
+
+
 def test_ids_are_prefixed_with_the_slug_so_two_charts_can_share_a_page(months_svg):
     scores_svg = drawing_svg(scores_chart(SCORES), title="Scores", description="", slug="scores")
     months_ids = set(re.findall(r'id="([^"]+)"', months_svg))
