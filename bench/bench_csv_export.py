@@ -1,20 +1,20 @@
 """The completion CSV export at 10,000 and N rows, beside `sqlite3 -csv` running the same query.
 
-Run: .venv/bin/python bench/bench_csv_export.py [--rows 100000] [--runs 3] [--pdf-kb 34] [--keep]
+Run: .venv/bin/python bench/bench_csv_export.py [--rows 100000] [--runs 5] [--pdf-kb 34] [--keep]
 
 Builds a throwaway SQLite database in a temporary directory (DATABASE_URL is pointed at it before
 Django starts; the project's db.sqlite3 is never touched), fills it with bulk_create, and measures
-at each size, on the same file:
-  - ours: reports.exports.completion_csv(completion_rows(...)) consumed to the end in a fresh
-    Python process, median wall and CPU seconds of --runs; the growth of peak RSS (ru_maxrss's
-    counter, VmHWM, reset before the runs) over the RSS before them; then one more run under
-    tracemalloc for the peak of Python allocations;
+at each size, on the same file, ours and the floor taking turns --runs times:
+  - ours: reports.exports.completion_csv(completion_rows(...)) consumed to the end, each run in a
+    fresh Python process: wall and CPU seconds; the growth of peak RSS (VmHWM, the counter behind
+    ru_maxrss, reset first) over the RSS before the export; the tracemalloc peak of a second run;
   - floor: Debian's sqlite3 CLI (package "sqlite3") printing the equivalent query with -csv to
-    /dev/null: what SQLite itself needs for these rows and subqueries.
-Budget (DESIGN.md): ours within 2x of the floor, and memory flat from 10,000 to N rows.
+    /dev/null: what SQLite itself needs for these rows and subqueries. Its CPU is the child's.
+Budget (DESIGN.md): ours within 2x of the floor, and memory flat from 10,000 to N rows. On a busy
+machine compare the CPU ratio: wall time also counts the waits for a CPU.
 Stored PDFs default to 34 KB, the size the certificate renderer produces: SQLite keeps them in
 overflow pages that a row scan must step over, so they weigh on both sides; --pdf-kb 0 gives the
-harder case of tiny rows.
+harder case of small rows.
 """
 
 import argparse
@@ -254,8 +254,10 @@ def _reset_peak_rss() -> None:
     Path("/proc/self/clear_refs").write_text("5")
 
 
-def measure_ours(db_path: Path, runs: int) -> dict:
-    """Runs in a child process (see main): a fresh interpreter, so its RSS is the export's alone."""
+def measure_ours(db_path: Path) -> dict:
+    """One export in this fresh interpreter (see child_measure), as a new server process would run
+    it: wall and CPU seconds, then peak RSS growth over the RSS before it, then the tracemalloc
+    peak of a second run (traced separately: tracing slows Python down)."""
     setup_django(db_path)
     from django.db import connection
 
@@ -264,12 +266,10 @@ def measure_ours(db_path: Path, runs: int) -> dict:
     connection.ensure_connection()
     rss_before = _status_kb("VmRSS")
     _reset_peak_rss()
-    seconds, cpu = [], []
-    for _ in range(runs):
-        started, cpu_started = time.perf_counter(), time.process_time()
-        size, rows = run_export()
-        cpu.append(time.process_time() - cpu_started)
-        seconds.append(time.perf_counter() - started)
+    started, cpu_started = time.perf_counter(), time.process_time()
+    size, rows = run_export()
+    cpu = time.process_time() - cpu_started
+    seconds = time.perf_counter() - started
     rss_growth = _status_kb("VmHWM") - rss_before
     tracemalloc.start()
     run_export()
@@ -290,30 +290,46 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure_floor(db_path: Path, runs: int) -> dict:
+def measure_floor(db_path: Path) -> dict:
     sqlite3 = shutil.which("sqlite3")
     if sqlite3 is None:
         sys.exit("The sqlite3 command-line shell is missing: apt-get install sqlite3")
-    seconds, cpu = [], []
-    for _ in range(runs):
-        started, cpu_started = time.perf_counter(), _children_cpu()
-        # A fixed program and query on a file this script made; no shell is involved.
-        subprocess.run([sqlite3, "-csv", str(db_path), FLOOR_SQL], stdout=subprocess.DEVNULL, check=True)  # noqa: S603
-        cpu.append(_children_cpu() - cpu_started)
-        seconds.append(time.perf_counter() - started)
-    return {"seconds": seconds, "cpu": cpu}
+    started, cpu_started = time.perf_counter(), _children_cpu()
+    # A fixed program and query on a file this script made; no shell is involved.
+    subprocess.run([sqlite3, "-csv", str(db_path), FLOOR_SQL], stdout=subprocess.DEVNULL, check=True)  # noqa: S603
+    return {"seconds": time.perf_counter() - started, "cpu": _children_cpu() - cpu_started}
 
 
-def child_measure(db_path: Path, runs: int) -> dict:
-    # The script measures itself in a fresh interpreter: the parent's RSS already holds the
-    # objects that built the data.
+def child_measure(db_path: Path) -> dict:
+    # A fresh interpreter per run: the parent's RSS holds the objects that built the data, and a
+    # new process is what the floor pays too.
     output = subprocess.run(  # noqa: S603
-        [sys.executable, __file__, "--measure", str(db_path), "--runs", str(runs)],
-        capture_output=True,
-        text=True,
-        check=True,
+        [sys.executable, __file__, "--measure", str(db_path)], capture_output=True, text=True, check=True
     )
     return json.loads(output.stdout)
+
+
+def measure(db_path: Path, size: int, runs: int) -> dict:
+    """Ours and the floor take turns, so that load from elsewhere falls on both alike."""
+    ours, floor = [], []
+    for _ in range(runs):
+        ours.append(child_measure(db_path))
+        assert ours[-1]["rows"] == size, ours[-1]  # one CSV line per certificate (no field holds a newline)
+        floor.append(measure_floor(db_path))
+
+    def median(runs, key):
+        return statistics.median(run[key] for run in runs)
+
+    return {
+        "rows": size,
+        "bytes": ours[0]["bytes"],
+        "ours": median(ours, "seconds"),
+        "floor": median(floor, "seconds"),
+        "ours_cpu": median(ours, "cpu"),
+        "floor_cpu": median(floor, "cpu"),
+        "peak": max(run["peak"] for run in ours),
+        "rss_growth_kb": max(run["rss_growth_kb"] for run in ours),
+    }
 
 
 def print_table(results: list[dict]) -> None:
@@ -342,13 +358,13 @@ def print_table(results: list[dict]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000, help="the largest size; 10,000 is measured too")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--pdf-kb", type=int, default=34, help="size of each stored certificate PDF")
     parser.add_argument("--keep", action="store_true", help="keep the database and print its path")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure_ours(args.measure, args.runs)))
+        print(json.dumps(measure_ours(args.measure)))
         return
     sizes = sorted({min(SMALL, args.rows), args.rows})
     scratch = Path(tempfile.mkdtemp(prefix="bench-csv-"))
@@ -366,18 +382,7 @@ def main() -> None:
             insert_rows(courses, made, size - made, pdf)
             made = size
             print(f"built {size} certificates in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-            ours = child_measure(db_path, args.runs)
-            assert ours["rows"] == size, ours  # one CSV line per certificate (no field holds a newline)
-            floor = measure_floor(db_path, args.runs)
-            results.append(
-                {
-                    **ours,
-                    "ours": statistics.median(ours["seconds"]),
-                    "floor": statistics.median(floor["seconds"]),
-                    "ours_cpu": statistics.median(ours["cpu"]),
-                    "floor_cpu": statistics.median(floor["cpu"]),
-                }
-            )
+            results.append(measure(db_path, size, args.runs))
         print_table(results)
     finally:
         if args.keep:

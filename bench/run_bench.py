@@ -276,13 +276,31 @@ def write_pairs(pairs, path):
     return path
 
 
+def drain(base, timeout=30.0):
+    """Wait until the workers are idle again: wrk stops with requests still queued in gunicorn's
+    backlog, and the next run (the floor after a slow page, say) must not start behind them."""
+    deadline = time.monotonic() + timeout
+    quick = 0
+    while quick < 3 and time.monotonic() < deadline:
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(base + "/bench/hello/", timeout=timeout) as response:  # noqa: S310
+                response.read()
+        except OSError:
+            time.sleep(0.1)
+            continue
+        quick = quick + 1 if time.perf_counter() - started < 0.02 else 0
+
+
 def measure_endpoint(base, name, pairs, args, scratch):
     pairs_file = write_pairs(pairs, scratch / f"pairs-{name.replace(' ', '-')}.tsv")
+    drain(base)
     warm, problems = run_wrk(base, pairs_file, args, args.warmup)
     if warm is not None:
         problems = [f"warm-up: {p}" for p in wrk.run_problems(warm)]
     if problems:
         return None, problems
+    drain(base)
     return run_wrk(base, pairs_file, args, args.duration)
 
 

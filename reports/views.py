@@ -64,11 +64,17 @@ def completion_report(request):
             "page": page,
             "summary": selectors.completion_summary(f),
             "completions_svg": charts.drawing_svg(
-                charts.completions_chart(per_month), title="Completions per month", description="", slug="months"
+                charts.completions_chart(per_month),
+                title="Completions per month",
+                description="",
+                slug="months",
             ),
             "completions_text": charts.chart_text_alternative(per_month, what="Completions per month"),
             "scores_svg": charts.drawing_svg(
-                charts.scores_chart(scores), title="Post-test score distribution", description="", slug="scores"
+                charts.scores_chart(scores),
+                title="Post-test score distribution",
+                description="",
+                slug="scores",
             ),
             "scores_text": charts.chart_text_alternative(scores, what="Best post-test scores"),
             "overdue": services.overdue_unreported(f),
@@ -88,7 +94,9 @@ def export_csv(request):
     if f is None:
         return _bad_filter(request, form)
     services.download_record(user=request.user, export="completions.csv", f=f)
-    response = StreamingHttpResponse(exports.completion_csv(selectors.completion_rows(f)), content_type="text/csv")
+    response = StreamingHttpResponse(
+        exports.completion_csv(selectors.completion_rows(f)), content_type="text/csv"
+    )
     return _attachment(response, f"completions-{_stamp()}.csv")
 
 
@@ -100,7 +108,9 @@ def export_roster(request):
         return _bad_filter(request, form)
     lines = services.roster_lines(f)
     services.download_record(user=request.user, export="roster.xlsx", f=f, row_count=len(lines))
-    return _attachment(HttpResponse(exports.roster_workbook(lines), content_type=XLSX), f"ce-broker-roster-{_stamp()}.xlsx")
+    return _attachment(
+        HttpResponse(exports.roster_workbook(lines), content_type=XLSX), f"ce-broker-roster-{_stamp()}.xlsx"
+    )
 
 
 @board_required
@@ -114,7 +124,9 @@ def roster_mark_reported(request):
     except services.RosterError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Roster {batch.pk} is recorded as reported ({batch.entries.count()} licenses).")
+        messages.success(
+            request, f"Roster {batch.pk} is recorded as reported ({batch.entries.count()} licenses)."
+        )
     return redirect(f"{reverse('reports')}?{request.GET.urlencode()}")
 
 
@@ -126,7 +138,9 @@ def roster_batch_download(request, batch_id):
     services.download_record(
         user=request.user, export=f"roster-batch-{batch.pk}.xlsx", f=CompletionFilter(), row_count=len(lines)
     )
-    return _attachment(HttpResponse(exports.roster_workbook(lines), content_type=XLSX), f"ce-broker-roster-{batch.pk}.xlsx")
+    return _attachment(
+        HttpResponse(exports.roster_workbook(lines), content_type=XLSX), f"ce-broker-roster-{batch.pk}.xlsx"
+    )
 
 
 @board_required
@@ -146,7 +160,9 @@ def export_summary_pdf(request):
         truncated_total=total if total > SUMMARY_PDF_ROW_CAP else None,
     )
     services.download_record(user=request.user, export="summary.pdf", f=f, row_count=total)
-    return _attachment(HttpResponse(content, content_type="application/pdf"), f"completion-report-{_stamp()}.pdf")
+    return _attachment(
+        HttpResponse(content, content_type="application/pdf"), f"completion-report-{_stamp()}.pdf"
+    )
 
 
 @board_required
@@ -165,14 +181,23 @@ def export_zip(request):
 @board_required
 @require_GET
 def activity_file(request, slug):
-    course = get_object_or_404(Course, slug=slug)
+    course = get_object_or_404(
+        Course.objects.select_related("quiz").prefetch_related("planners", "modules"), slug=slug
+    )
     evaluations = Evaluation.objects.filter(enrollment__course=course)
     participants = (
-        Certificate.objects.filter(course=course).defer("pdf").prefetch_related("licenses").order_by("completion_date")
+        Certificate.objects.filter(course=course)
+        .defer("pdf")
+        .prefetch_related("licenses")
+        .order_by("completion_date")
     )
     content = activity_file_pdf(course, evaluations=evaluations, participants=participants)
-    services.download_record(user=request.user, export=f"activity-file-{course.slug}.pdf", f=CompletionFilter())
-    return _attachment(HttpResponse(content, content_type="application/pdf"), f"activity-file-{course.slug}.pdf")
+    services.download_record(
+        user=request.user, export=f"activity-file-{course.slug}.pdf", f=CompletionFilter()
+    )
+    return _attachment(
+        HttpResponse(content, content_type="application/pdf"), f"activity-file-{course.slug}.pdf"
+    )
 
 
 @board_or_author_required
