@@ -42,7 +42,7 @@ def completions(transactional_db):
 
 
 def test_board_reviewer_filters_sees_charts_and_downloads(page, completions):
-    course, reviewer = completions
+    _course, reviewer = completions
     page.goto("/accounts/login/")
     page.get_by_label("Email address").fill(reviewer.email)
     page.locator("#id_password").fill("correct-horse-battery")
