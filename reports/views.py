@@ -78,7 +78,7 @@ def completion_report(request):
             ),
             "scores_text": charts.chart_text_alternative(scores, what="Best post-test scores"),
             "overdue": services.overdue_unreported(f),
-            "unreported_lines": len(services.roster_lines(f)),
+            "unreported_lines": services.unreported_line_count(f),
             "batches": RosterBatch.objects.select_related("created_by").annotate(lines=Count("entries"))[:10],
             "quizzes": Quiz.objects.select_related("course").order_by("course__title"),
             "courses": Course.objects.order_by("title"),
