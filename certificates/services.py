@@ -194,7 +194,10 @@ def certificate_issue(*, user, course, now=None):
             enrollment.completed_at = now
             enrollment.save(update_fields=["completed_at"])
             audit_record(
-                actor=user, action="certificate.issued", obj=certificate, summary=f"{certificate.serial} issued"
+                actor=user,
+                action="certificate.issued",
+                obj=certificate,
+                summary=f"{certificate.serial} issued",
             )
             transaction.on_commit(lambda: _send_issue_email(certificate))
             return certificate
@@ -239,7 +242,10 @@ def certificate_revoke(*, certificate, reason, by, now=None):
     certificate.revoked_by = by
     certificate.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
     audit_record(
-        actor=by, action="certificate.revoked", obj=certificate, summary=f"{certificate.serial} revoked: {reason}"
+        actor=by,
+        action="certificate.revoked",
+        obj=certificate,
+        summary=f"{certificate.serial} revoked: {reason}",
     )
     return certificate
 
@@ -272,6 +278,9 @@ def certificate_reissue(*, certificate, reason, by, now=None):
         replaces=old,
     )
     audit_record(
-        actor=by, action="certificate.reissued", obj=new, summary=f"{new.serial} re-issued to replace {old.serial}"
+        actor=by,
+        action="certificate.reissued",
+        obj=new,
+        summary=f"{new.serial} re-issued to replace {old.serial}",
     )
     return new
