@@ -17,7 +17,9 @@ Moodle's quiz statistics report is the reference for the vocabulary. Definitions
   most n / 2 from n = 2 up); with fewer than two there is nothing to compare and D is None.
   Groups are per question because an attempt draws only some questions from the bank: a global
   top 27% could hold few or none of the learners who saw a rarely drawn question.
-  The total score includes the question itself, as in the classical index.
+  The total score includes the question itself, as in the classical index: with ten questions an
+  attempt, a question's own points move learners between the groups and lift D by a few points, so
+  a mildly mis-keyed question can read near zero rather than below it.
 - ranking and ties: attempts are ranked by total score / maximum score (exact), highest first.
   Attempts with the same total keep the order they were given in (Python's sort is stable), so the
   earlier one ranks higher; the database layer passes attempts in id order. The same data always
@@ -152,12 +154,20 @@ def _share(points: Decimal, max_points: Decimal) -> Fraction:
     return Fraction(points) / Fraction(max_points)
 
 
-def _mean_share(results: Iterable[QuestionResult]) -> Fraction:
+def _tally(results: Iterable[QuestionResult]) -> Counter[tuple[Decimal, Decimal]]:
     # Graded points take few distinct values, so counting them first keeps a 100,000-attempt
-    # report to a handful of Fraction divisions per question.
-    tally = Counter((result.points, result.max_points) for result in results)
+    # report to a handful of exact divisions per question.
+    return Counter((result.points, result.max_points) for result in results)
+
+
+def _mean_share(tally: Counter[tuple[Decimal, Decimal]]) -> Fraction:
     total = sum(tally.values())
     return sum((count * _share(*pair) for pair, count in tally.items()), Fraction(0)) / total
+
+
+def _mean_points(tally: Counter[tuple[Decimal, Decimal]]) -> Fraction:
+    total = sum(tally.values())
+    return sum((count * Fraction(points) for (points, _), count in tally.items()), Fraction(0)) / total
 
 
 def _check(attempt: AttemptResult) -> None:
@@ -217,12 +227,13 @@ def _statistics(
 ) -> QuestionStatistics:
     responses = len(ranked_results)
     size = group_size(responses)
-    facility = _round_cents(_mean_share(ranked_results) * 100)
+    tally = _tally(ranked_results)
+    facility = _round_cents(_mean_share(tally) * 100)
     discrimination = None
     if responses >= 2:
-        upper, lower = ranked_results[:size], ranked_results[-size:]
+        upper, lower = _tally(ranked_results[:size]), _tally(ranked_results[-size:])
         discrimination = _round_cents((_mean_share(upper) - _mean_share(lower)) * 100)
-    mean_points = _round_cents(sum((Fraction(r.points) for r in ranked_results), Fraction(0)) / responses)
+    mean_points = _round_cents(_mean_points(tally))
     has_choices = bool(info.choices) or any(r.chosen is not None for r in ranked_results)
     return QuestionStatistics(
         question_id=question_id,
@@ -235,7 +246,7 @@ def _statistics(
         group_size=size,
         mean_points=mean_points,
         # An author may change a question's points between attempts; facility compares like with like.
-        max_points=max(r.max_points for r in ranked_results),
+        max_points=max(maximum for _, maximum in tally),
         choices=_choices(ranked_results, info) if has_choices else (),
         flags=_flags(facility, discrimination),
     )

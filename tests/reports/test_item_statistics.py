@@ -240,33 +240,27 @@ def test_questions_not_named_follow_in_order_first_met():
 
 
 CENTS = st.integers(min_value=1, max_value=500).map(lambda n: Decimal(n) / 100)
-
-
-@st.composite
-def attempts_strategy(draw):
-    maxima = {qid: draw(CENTS) for qid in range(1, 5)}
-    attempts = []
-    for _ in range(draw(st.integers(min_value=1, max_value=40))):
-        asked = draw(st.lists(st.sampled_from(sorted(maxima)), min_size=1, max_size=4, unique=True))
-        results = []
-        for qid in asked:
-            share = draw(st.integers(min_value=0, max_value=100))
-            points = (maxima[qid] * share / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-            chosen = frozenset(draw(st.lists(st.sampled_from("abcd"), max_size=4, unique=True)))
-            results.append(
-                QuestionResult(question_id=qid, points=points, max_points=maxima[qid], chosen=chosen)
-            )
-        extra = draw(st.integers(min_value=0, max_value=10))  # points from questions not under study
-        score = sum((r.points for r in results), Decimal(extra))
-        attempts.append(
-            AttemptResult(score=score, max_score=sum(maxima.values(), Decimal(10)), questions=tuple(results))
-        )
-    return attempts
+# (question id, percent of its points earned, choices picked); an attempt also earns 0-10 points elsewhere.
+RESULT = st.tuples(st.integers(1, 4), st.integers(0, 100), st.frozensets(st.sampled_from("abcd")))
+ATTEMPT = st.tuples(st.lists(RESULT, min_size=1, max_size=4, unique_by=lambda r: r[0]), st.integers(0, 10))
 
 
 @settings(max_examples=200, deadline=None)
-@given(attempts_strategy())
-def test_indices_stay_in_range(attempts):
+@given(maxima=st.lists(CENTS, min_size=4, max_size=4), drawn=st.lists(ATTEMPT, min_size=1, max_size=30))
+def test_indices_stay_in_range(maxima, drawn):
+    attempts = []
+    for results, elsewhere in drawn:
+        questions = tuple(
+            QuestionResult(
+                question_id=qid,
+                points=(maxima[qid - 1] * share / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+                max_points=maxima[qid - 1],
+                chosen=chosen,
+            )
+            for qid, share, chosen in results
+        )
+        score = sum((q.points for q in questions), Decimal(elsewhere))
+        attempts.append(AttemptResult(score=score, max_score=sum(maxima, Decimal(10)), questions=questions))
     for stats in question_statistics(attempts=attempts):
         assert Decimal(0) <= stats.facility <= Decimal(100)
         assert stats.discrimination is None or Decimal(-100) <= stats.discrimination <= Decimal(100)

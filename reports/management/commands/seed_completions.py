@@ -6,8 +6,9 @@ kept true by construction: every timestamp follows the completion rule's order, 
 by the quiz's draw rules from the real question bank, frozen with `frozen_question` and graded
 with `grading.grade`, and certificates go only to learners who passed, evaluated and attested.
 
-Two shortcuts, both named in the help: every seeded certificate stores the same sample PDF (one
-render; 100,000 renders would dwarf the rest), and seeded learners share one password hash.
+Shortcuts and limits, all named in the help: every seeded certificate stores the same sample PDF
+(one render; 100,000 renders would dwarf the rest), seeded learners share one password hash, and
+dates stay between the course's release and today, within the last 18 months.
 """
 
 import hashlib
@@ -26,7 +27,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, reset_queries, transaction
-from django.db.models import F
+from django.db.models import F, JSONField, Value
 from django.db.models.functions import Length
 from django.utils import timezone
 
@@ -62,7 +63,6 @@ P_EVALUATES = 0.93
 P_ATTESTS = 0.97
 P_CLAIMS = 0.98
 P_REVOKED = 0.02
-P_REISSUED = 0.6
 P_SECOND_LICENSE = 0.15
 
 # Word lists read better as text; the diacritics and apostrophes test CSV, PDF and search.
@@ -102,10 +102,10 @@ INTENDED_CHANGES = (
 )
 COMMENTS = ("", "", "", "Clear and practical.", "More images of the exam tests, please.", "Good pacing.")
 BIAS_COMMENTS = ("The treatment module leans towards one injection product.", "Felt one-sided on surgery.")
-REVOKE_REASONS = (
-    ("Legal name misspelled; re-issued with the corrected name.", True),
-    ("License number entered wrongly; re-issued.", False),
-    ("Issued in error: the attestation was withdrawn.", False),
+REVOKE_REASONS = (  # (reason, the revoked copy misspelled the name, a corrected one was re-issued)
+    ("Legal name misspelled; re-issued with the corrected name.", True, True),
+    ("License number entered wrongly; re-issued.", False, True),
+    ("Issued in error; revoked at the learner's request.", False, False),
 )
 SAMPLE_NOTE = "Sample PDF stored with every seeded certificate (benchmark and demo data)"
 
@@ -165,7 +165,8 @@ def build_bank(quiz, rng):
     questions = list(
         quiz.questions.filter(is_active=True).prefetch_related("choices").order_by("position", "pk")
     )
-    # One item that stronger learners miss more often (an ambiguous stem), so demos show the flag.
+    # One item behaves as if mis-keyed: the stronger the learner, the likelier the "wrong" answer,
+    # so the item statistics have a negative discrimination to flag.
     misfiring = rng.randrange(len(questions)) if questions else None
     items = []
     for index, question in enumerate(questions):
@@ -176,6 +177,10 @@ def build_bank(quiz, rng):
         ]
         key = key_from_snapshot(frozen[0][1])
         right, wrong = _responses(key, rng)
+        if index == misfiring:
+            difficulty, slope = rng.uniform(0.3, 0.9), rng.uniform(-3.5, -2.5)
+        else:
+            difficulty, slope = rng.uniform(-2.2, 0.8), rng.uniform(0.5, 2.0)
         items.append(
             Item(
                 question_id=question.pk,
@@ -184,8 +189,8 @@ def build_bank(quiz, rng):
                 frozen=frozen,
                 right=(right, grade(key, right)),
                 wrong=[(response, grade(key, response)) for response in wrong],
-                difficulty=rng.uniform(-2.5, 0.5),
-                slope=rng.uniform(-1.2, -0.6) if index == misfiring else rng.uniform(0.5, 2.0),
+                difficulty=difficulty,
+                slope=slope,
             )
         )
     return items
@@ -370,6 +375,9 @@ class Seeder:
         longest = (limit * 60 - 30) if limit else 1800
         responded = started
         score = Decimal(0)
+        # An expression among the values makes PostgreSQL's bulk insert use VALUES instead of
+        # UNNEST(arrays): psycopg escapes every JSON text into an array literal with a regex,
+        # which made those inserts the slowest step by far.
         for position, item in enumerate(drawn, start=1):
             snapshot, key = rng.choice(item.frozen)
             response, points = item.answer(rng, ability)
@@ -379,7 +387,7 @@ class Seeder:
                     attempt=attempt,
                     question_id=item.question_id,
                     position=position,
-                    snapshot=snapshot,
+                    snapshot=Value(snapshot, output_field=JSONField()),
                     key=key,
                     response=response,
                     responded_at=responded if response is not None else None,
@@ -430,13 +438,13 @@ class Seeder:
         )
         enrollment.completed_at = issued_at
         if rng.random() < P_REVOKED:
-            reason, misspelled = rng.choice(REVOKE_REASONS)
+            reason, misspelled, reissued = rng.choice(REVOKE_REASONS)
             certificate.revoked_at = issued_at + (self.end - issued_at) * rng.uniform(0.1, 0.9)
             certificate.revoked_reason = reason
-            if misspelled and len(user.last_name) > 2:  # what the corrected re-issue put right
+            if misspelled and len(user.last_name) > 2:
                 last = user.last_name
                 certificate.learner_name = f"{user.first_name} {last[1]}{last[0]}{last[2:]}"
-            if rng.random() < P_REISSUED:
+            if reissued:
                 self.certificate(
                     user=user,
                     enrollment=enrollment,
@@ -474,8 +482,7 @@ class Seeder:
             learner_name=user.legal_name,
             learner_credentials=user.credentials,
             completion_date=completion_date,
-            pdf=self.pdf_bytes,
-            pdf_sha256=self.pdf_sha256,
+            pdf=b"",  # set below, by one UPDATE per batch
             issued_at=issued_at,
             replaces=replaces,
             **self.printed,
@@ -519,6 +526,11 @@ class Seeder:
                     timezone.localdate(certificate.issued_at).year, certificate.pk
                 )
             Certificate.objects.bulk_update(certificates, ["serial"], batch_size=ROWS_PER_INSERT)
+            # The PDF goes in as one parameter of one UPDATE rather than once per inserted row:
+            # PostgreSQL's bulk insert would escape its bytes into a text array, row by row.
+            Certificate.objects.filter(pk__in=[c.pk for c in certificates]).update(
+                pdf=self.pdf_bytes, pdf_sha256=self.pdf_sha256
+            )
         counts = {name: len(rows[name]) for name in ROW_ORDER}
         self.reset()
         return counts
