@@ -2,20 +2,12 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from ce_course.admin_tools import ReadOnlyAdminMixin
 from certificates.models import Attestation, Certificate, Evaluation
 
 
-class RecordAdmin(admin.ModelAdmin):
-    """Records are kept at least six years: the admin shows them and never adds, edits or deletes."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class RecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    pass
 
 
 @admin.register(Certificate)

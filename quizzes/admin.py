@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ce_course.admin_tools import ReadOnlyAdminMixin
 from ce_course.audit import AuditedAdminMixin
 from quizzes.authoring import ChoiceData, frozen_question, question_problems
 from quizzes.gift_import import MAX_UPLOAD_BYTES, gift_export, gift_import
@@ -338,7 +339,7 @@ class QuestionAdmin(AuditedAdminMixin, admin.ModelAdmin):
 # ---------------------------------------------------------------------------
 
 
-class AttemptQuestionInline(admin.TabularInline):
+class AttemptQuestionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = AttemptQuestion
     fields = ["position", "question", "points_awarded", "responded_at"]
     readonly_fields = fields
@@ -353,31 +354,12 @@ class AttemptQuestionInline(admin.TabularInline):
         # Whoever may see the attempt may see its questions (the CE board has view_attempt only).
         return request.user.has_perm("quizzes.view_attempt")
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Attempt)
-class AttemptAdmin(admin.ModelAdmin):
+class AttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["user", "quiz", "number", "started_at", "submitted_at", "percent", "passed"]
     list_filter = ["passed", "quiz"]
     list_select_related = ["user", "quiz__course"]
     search_fields = ["user__email", "user__last_name"]
     date_hierarchy = "started_at"
     inlines = [AttemptQuestionInline]
-
-    # Records kept at least 6 years (DESIGN.md "Security and records"): nobody adds, edits or deletes.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,19 +1,11 @@
 from django.contrib import admin
 
+from ce_course.admin_tools import ReadOnlyAdminMixin
 from reports.models import ReportDownload, RosterBatch, RosterEntry
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Audit records: visible, never edited or deleted."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    pass
 
 
 @admin.register(ReportDownload)
@@ -25,14 +17,10 @@ class ReportDownloadAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
-class RosterEntryInline(admin.TabularInline):
+class RosterEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = RosterEntry
     extra = 0
-    can_delete = False
     readonly_fields = ["license"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RosterBatch)

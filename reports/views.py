@@ -1,3 +1,5 @@
+from functools import wraps
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -35,6 +37,19 @@ def _bad_filter(request, form):
     return render(request, "reports/bad_filter.html", {"form": form}, status=400)
 
 
+def with_filter(view):
+    """Parse the report filter from the query string; a filter that does not validate answers 400."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        form, f = _filter(request)
+        if f is None:
+            return _bad_filter(request, form)
+        return view(request, form, f, *args, **kwargs)
+
+    return wrapper
+
+
 def _stamp():
     return timezone.localtime().strftime("%Y%m%d-%H%M")
 
@@ -47,10 +62,8 @@ def _attachment(response, filename):
 
 @board_required
 @require_GET
-def completion_report(request):
-    form, f = _filter(request)
-    if f is None:
-        return _bad_filter(request, form)
+@with_filter
+def completion_report(request, form, f):
     page = Paginator(selectors.completion_rows(f), PAGE_SIZE).get_page(request.GET.get("page"))
     per_month = selectors.completions_per_month(f)
     scores = selectors.score_distribution(f)
@@ -89,10 +102,8 @@ def completion_report(request):
 
 @board_required
 @require_GET
-def export_csv(request):
-    form, f = _filter(request)
-    if f is None:
-        return _bad_filter(request, form)
+@with_filter
+def export_csv(request, form, f):
     services.download_record(user=request.user, export="completions.csv", f=f)
     response = StreamingHttpResponse(
         exports.completion_csv(selectors.completion_rows(f)), content_type="text/csv"
@@ -102,10 +113,8 @@ def export_csv(request):
 
 @board_required
 @require_GET
-def export_roster(request):
-    form, f = _filter(request)
-    if f is None:
-        return _bad_filter(request, form)
+@with_filter
+def export_roster(request, form, f):
     lines = services.roster_lines(f)
     services.download_record(user=request.user, export="roster.xlsx", f=f, row_count=len(lines))
     return _attachment(
@@ -115,10 +124,8 @@ def export_roster(request):
 
 @board_required
 @require_POST
-def roster_mark_reported(request):
-    form, f = _filter(request)
-    if f is None:
-        return _bad_filter(request, form)
+@with_filter
+def roster_mark_reported(request, form, f):
     try:
         batch = services.roster_mark_reported(f=f, by=request.user)
     except services.RosterError as error:
@@ -145,10 +152,8 @@ def roster_batch_download(request, batch_id):
 
 @board_required
 @require_GET
-def export_summary_pdf(request):
-    form, f = _filter(request)
-    if f is None:
-        return _bad_filter(request, form)
+@with_filter
+def export_summary_pdf(request, form, f):
     rows = selectors.completion_rows(f)
     total = rows.count()
     content = summary_pdf(
@@ -167,10 +172,8 @@ def export_summary_pdf(request):
 
 @board_required
 @require_GET
-def export_zip(request):
-    form, f = _filter(request)
-    if f is None:
-        return _bad_filter(request, form)
+@with_filter
+def export_zip(request, form, f):
     services.download_record(user=request.user, export="certificates.zip", f=f)
     response = StreamingHttpResponse(
         exports.certificates_zip(selectors.completion_queryset(f)), content_type="application/zip"
