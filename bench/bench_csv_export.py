@@ -1,6 +1,7 @@
 """The completion CSV export at 10,000 and N rows, beside `sqlite3 -csv` running the same query.
 
 Run: .venv/bin/python bench/bench_csv_export.py [--rows 100000] [--runs 5] [--pdf-kb 34] [--keep]
+ or: bash scripts/with-postgres.sh .venv/bin/python bench/bench_csv_export.py --postgres [--rows ...]
 
 Builds a throwaway SQLite database in a temporary directory (DATABASE_URL is pointed at it before
 Django starts; the project's db.sqlite3 is never touched), fills it with bulk_create, and measures
@@ -15,6 +16,9 @@ machine compare the CPU ratio: wall time also counts the waits for a CPU.
 Stored PDFs default to 34 KB, the size the certificate renderer produces: SQLite keeps them in
 overflow pages that a row scan must step over, so they weigh on both sides; --pdf-kb 0 gives the
 harder case of small rows.
+With --postgres the database is a throwaway one created beside DATABASE_URL's and dropped at the
+end, and the floor is psql running COPY (query) TO STDOUT. There the server does most of the work
+on either side and its CPU is nobody's child: read the wall ratio, not the CPU one.
 """
 
 import argparse
@@ -32,6 +36,7 @@ import tracemalloc
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -66,10 +71,32 @@ FROM certificates_certificate c JOIN accounts_user u ON u.id = c.user_id
 ORDER BY c.completion_date DESC, c.id DESC;
 """
 
+# The same for PostgreSQL, fed to COPY ... TO STDOUT through psql (numeric(5,2) prints "1.50").
+PG_FLOOR_SQL = """
+SELECT c.learner_name, c.learner_credentials,
+  (SELECT string_agg(profession || ' ' || state || ' ' || number, '; ' ORDER BY position)
+     FROM certificates_certificatelicense WHERE certificate_id = c.id),
+  u.email, c.course_title, c.completion_date, c.contact_hours,
+  (SELECT a.percent FROM quizzes_attempt a JOIN quizzes_quiz q ON q.id = a.quiz_id
+     WHERE q.course_id = c.course_id AND a.user_id = c.user_id AND a.submitted_at IS NOT NULL
+     ORDER BY a.percent DESC LIMIT 1),
+  (SELECT count(*) FROM quizzes_attempt a JOIN quizzes_quiz q ON q.id = a.quiz_id
+     WHERE q.course_id = c.course_id AND a.user_id = c.user_id AND a.submitted_at IS NOT NULL),
+  coalesce((SELECT sum(seconds_spent) FROM modules_moduleprogress p
+     WHERE p.enrollment_id = c.enrollment_id), 0) / 60,
+  c.serial, c.verification_code,
+  CASE WHEN c.revoked_at IS NULL THEN 'Valid' ELSE 'Revoked' END, c.revoked_reason,
+  CASE WHEN EXISTS (SELECT 1 FROM reports_rosterentry r
+     JOIN certificates_certificatelicense l ON l.id = r.license_id WHERE l.certificate_id = c.id)
+     THEN 'yes' ELSE 'no' END
+FROM certificates_certificate c JOIN accounts_user u ON u.id = c.user_id
+ORDER BY c.completion_date DESC, c.id DESC
+"""
 
-def setup_django(db_path: Path) -> None:
-    """Point Django at the throwaway file. Must run before anything imports a model."""
-    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
+
+def setup_django(url: str) -> None:
+    """Point Django at the throwaway database. Must run before anything imports a model."""
+    os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "ce_course.settings"
     os.environ["DEBUG"] = "false"  # DEBUG keeps every SQL string: bulk inserts would hoard memory
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
@@ -219,6 +246,14 @@ def _certificate(i, user, enrollment, course, pdf, now):
     )
 
 
+def analyze() -> None:
+    """Fresh planner statistics, as a live database has them (autovacuum); both sides share them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def time_now():
     from django.utils import timezone
 
@@ -254,11 +289,11 @@ def _reset_peak_rss() -> None:
     Path("/proc/self/clear_refs").write_text("5")
 
 
-def measure_ours(db_path: Path) -> dict:
+def measure_ours(url: str) -> dict:
     """One export in this fresh interpreter (see child_measure), as a new server process would run
     it: wall and CPU seconds, then peak RSS growth over the RSS before it, then the tracemalloc
     peak of a second run (traced separately: tracing slows Python down)."""
-    setup_django(db_path)
+    setup_django(url)
     from django.db import connection
 
     import reports.exports  # noqa: F401  (imported before the baseline: openpyxl is not the export)
@@ -290,32 +325,53 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure_floor(db_path: Path) -> dict:
-    sqlite3 = shutil.which("sqlite3")
-    if sqlite3 is None:
-        sys.exit("The sqlite3 command-line shell is missing: apt-get install sqlite3")
+def floor_command(url: str) -> list[str]:
+    """The database's own client printing the floor query as CSV."""
+    if url.startswith("sqlite:///"):
+        sqlite3 = shutil.which("sqlite3")
+        if sqlite3 is None:
+            sys.exit("The sqlite3 command-line shell is missing: apt-get install sqlite3")
+        return [sqlite3, "-csv", url.removeprefix("sqlite:///"), FLOOR_SQL]
+    psql = shutil.which("psql")
+    if psql is None:
+        sys.exit("psql is missing: apt-get install postgresql-client")
+    return [
+        psql,
+        "-X",
+        "-q",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-d",
+        url,
+        "-c",
+        f"COPY ({PG_FLOOR_SQL}) TO STDOUT (FORMAT csv)",
+    ]
+
+
+def measure_floor(url: str) -> dict:
     started, cpu_started = time.perf_counter(), _children_cpu()
-    # A fixed program and query on a file this script made; no shell is involved.
-    subprocess.run([sqlite3, "-csv", str(db_path), FLOOR_SQL], stdout=subprocess.DEVNULL, check=True)  # noqa: S603
+    # A fixed program and query on a database this script made; no shell is involved.
+    subprocess.run(floor_command(url), stdout=subprocess.DEVNULL, check=True)  # noqa: S603
+    # On PostgreSQL the server's CPU is not the client's: compare wall times there.
     return {"seconds": time.perf_counter() - started, "cpu": _children_cpu() - cpu_started}
 
 
-def child_measure(db_path: Path) -> dict:
+def child_measure(url: str) -> dict:
     # A fresh interpreter per run: the parent's RSS holds the objects that built the data, and a
     # new process is what the floor pays too.
     output = subprocess.run(  # noqa: S603
-        [sys.executable, __file__, "--measure", str(db_path)], capture_output=True, text=True, check=True
+        [sys.executable, __file__, "--measure", url], capture_output=True, text=True, check=True
     )
     return json.loads(output.stdout)
 
 
-def measure(db_path: Path, size: int, runs: int) -> dict:
+def measure(url: str, size: int, runs: int) -> dict:
     """Ours and the floor take turns, so that load from elsewhere falls on both alike."""
     ours, floor = [], []
     for _ in range(runs):
-        ours.append(child_measure(db_path))
+        ours.append(child_measure(url))
         assert ours[-1]["rows"] == size, ours[-1]  # one CSV line per certificate (no field holds a newline)
-        floor.append(measure_floor(db_path))
+        floor.append(measure_floor(url))
 
     def median(runs, key):
         return statistics.median(run[key] for run in runs)
@@ -355,40 +411,76 @@ def print_table(results: list[dict]) -> None:
         )
 
 
+def build_and_measure(url: str, args) -> list[dict]:
+    setup_django(url)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    courses = create_courses()
+    pdf = b"%PDF-1.4\n" + secrets.token_bytes(args.pdf_kb * 1024)  # random: as incompressible as a PDF
+    results, made = [], 0
+    for size in sorted({min(SMALL, args.rows), args.rows}):
+        started = time.perf_counter()
+        insert_rows(courses, made, size - made, pdf)
+        made = size
+        analyze()
+        print(f"built {size} certificates in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        results.append(measure(url, size, args.runs))
+    from django.db import connections
+
+    connections.close_all()
+    return results
+
+
+def run_on_sqlite(args) -> list[dict]:
+    scratch = Path(tempfile.mkdtemp(prefix="bench-csv-"))
+    try:
+        return build_and_measure(f"sqlite:///{scratch / 'bench.sqlite3'}", args)
+    finally:
+        if args.keep:
+            print(f"database kept at {scratch / 'bench.sqlite3'}", file=sys.stderr)
+        else:
+            shutil.rmtree(scratch)
+
+
+def run_on_postgres(args) -> list[dict]:
+    """A throwaway database beside the one DATABASE_URL names (e.g. under scripts/with-postgres.sh)."""
+    import dj_database_url
+    import psycopg
+
+    given = os.environ.get("DATABASE_URL", "")
+    if not given.startswith(("postgres://", "postgresql://")):
+        sys.exit("--postgres needs DATABASE_URL pointing at a PostgreSQL server")
+    config = dj_database_url.parse(given)
+    # JIT off for both sides (libpq reads PGOPTIONS; the children inherit it): PostgreSQL 15 would
+    # otherwise spend seconds compiling whichever query's estimated cost crosses
+    # jit_optimize_above_cost, and the table would compare the compiler, not the export.
+    os.environ["PGOPTIONS"] = f"{os.environ.get('PGOPTIONS', '')} -c jit=off".strip()
+    name = f"bench_csv_{secrets.token_hex(4)}"
+    server = {"host": config["HOST"], "port": config["PORT"] or None, "user": config["USER"]}
+    server["password"] = config["PASSWORD"] or None
+    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+        admin.execute(f"CREATE DATABASE {name}")  # a name this script made up
+    try:
+        return build_and_measure(urlunsplit(urlsplit(given)._replace(path=f"/{name}")), args)
+    finally:
+        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000, help="the largest size; 10,000 is measured too")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--pdf-kb", type=int, default=34, help="size of each stored certificate PDF")
-    parser.add_argument("--keep", action="store_true", help="keep the database and print its path")
-    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--keep", action="store_true", help="keep the SQLite database and print its path")
+    parser.add_argument("--postgres", action="store_true", help="on the PostgreSQL server of DATABASE_URL")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure_ours(args.measure)))
         return
-    sizes = sorted({min(SMALL, args.rows), args.rows})
-    scratch = Path(tempfile.mkdtemp(prefix="bench-csv-"))
-    db_path = scratch / "bench.sqlite3"
-    try:
-        setup_django(db_path)
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-        courses = create_courses()
-        pdf = b"%PDF-1.4\n" + secrets.token_bytes(args.pdf_kb * 1024)  # random: as incompressible as a PDF
-        results, made = [], 0
-        for size in sizes:
-            started = time.perf_counter()
-            insert_rows(courses, made, size - made, pdf)
-            made = size
-            print(f"built {size} certificates in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-            results.append(measure(db_path, size, args.runs))
-        print_table(results)
-    finally:
-        if args.keep:
-            print(f"database kept at {db_path}", file=sys.stderr)
-        else:
-            shutil.rmtree(scratch)
+    print_table(run_on_postgres(args) if args.postgres else run_on_sqlite(args))
 
 
 if __name__ == "__main__":

@@ -70,7 +70,6 @@ def configure_environment(args, scratch):
     # Sessions are signed and hashed with the key, so every process must share it.
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ["BENCH_STATIC_ROOT"] = str(scratch / "static")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     if args.db == "sqlite":
         os.environ["DATABASE_URL"] = f"sqlite:///{scratch / 'bench.sqlite3'}"
         return
@@ -297,7 +296,8 @@ def measure_endpoint(base, name, pairs, args, scratch):
     drain(base)
     warm, problems = run_wrk(base, pairs_file, args, args.warmup)
     if warm is not None:
-        problems = [f"warm-up: {p}" for p in wrk.run_problems(warm)]
+        # A slow page may finish nothing in a short warm-up; that is for the measured run to show.
+        problems = [f"warm-up: {p}" for p in wrk.run_problems(warm) if p != "no request completed"]
     if problems:
         return None, problems
     drain(base)
@@ -310,6 +310,7 @@ def measure_step(learners, personas, queries, args, scratch, *, with_writes=Fals
 
     connections.close_all()  # nothing of ours holds the database while gunicorn is measured
     measured = {}
+    busy_before = other_runnable()
     with gunicorn(args.workers, scratch) as base:
         print(f"-- {learners} learners: gunicorn {args.workers} workers at {base}", flush=True)
         for name in ENDPOINTS:
@@ -322,7 +323,9 @@ def measure_step(learners, personas, queries, args, scratch, *, with_writes=Fals
         writes = None
         if with_writes:
             writes = run_write_load(base, args)
-    return build_step(learners, personas, queries, measured, floor_end), writes
+    step = build_step(learners, personas, queries, measured, floor_end)
+    step["others_runnable"] = {"before": busy_before, "after": other_runnable()}
+    return step, writes
 
 
 def _brief(outcome):
@@ -429,6 +432,23 @@ def machine_info():
     return {"nproc": os.cpu_count(), "cpu_model": cpu, "memory": memory, "load_before": load_average()}
 
 
+def other_runnable(samples=20, interval=0.05):
+    """Mean number of other runnable processes, from /proc/loadavg's instantaneous "running" count.
+
+    Sampled while this script sits idle (gunicorn not started yet or already stopped), so it is
+    the competition the run had for the CPUs: other helpers' test suites, say.
+    """
+    counts = []
+    for _ in range(samples):
+        try:
+            running = Path("/proc/loadavg").read_text().split()[3].split("/")[0]
+        except (OSError, IndexError):
+            return None
+        counts.append(int(running) - 1)  # minus this process, which is reading the file
+        time.sleep(interval)
+    return sum(counts) / len(counts)
+
+
 def load_average():
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
@@ -476,6 +496,7 @@ def build_report(args, machine, steps, writes, notes):
         "notes": notes,
     }
     report["budgets"] = wrk.budget_checks(steps[-1], report["growth"])
+    report["notes"] = [*notes, *wrk.noise_notes(steps, machine["nproc"])]
     report["valid"] = wrk.report_is_valid(report)
     return report
 

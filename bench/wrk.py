@@ -222,6 +222,27 @@ def budget_checks(step, growth):
     return checks
 
 
+def noise_notes(steps, nproc, *, max_drift=0.15):
+    """Warnings that a step was measured on a busy machine: ratios hold up better than raw numbers,
+    but the run should be repeated when the machine is quieter."""
+    notes = []
+    for step in steps:
+        busy = step.get("others_runnable") or {}
+        worst = max((v for v in busy.values() if v is not None), default=None)
+        if worst is not None and worst >= nproc / 4:
+            notes.append(
+                f"{step['learners']} learners: on average {worst:.1f} other processes wanted the "
+                f"{nproc} CPUs around the runs; numbers are noisy, re-run when the machine is quieter"
+            )
+        drift = (step.get("floor") or {}).get("drift")
+        if drift is not None and abs(drift) > max_drift:
+            notes.append(
+                f"{step['learners']} learners: the floor moved {drift * 100:+.0f}% between the start "
+                "and the end of the step; the machine's load changed during the runs"
+            )
+    return notes
+
+
 def report_is_valid(report):
     """False when any measured run had errors, or the write check failed: the run is refused."""
     for step in report["steps"]:

@@ -67,7 +67,7 @@ def csv_stream(header: Iterable, rows: Iterable[Iterable]) -> Iterator[bytes]:
     pending = 0
     for row in rows:
         # neutralise() inlined for the common case, a plain string that starts harmlessly: a
-        # function call per cell is a fifth of the export's time at 100,000 rows.
+        # function call per cell is a tenth of the whole export's time.
         writer.writerow(
             [c if c.__class__ is str and c[:1] not in _TRIGGER_CHARS else neutralise(c) for c in row]
         )
@@ -100,7 +100,8 @@ COMPLETION_COLUMNS = (
 )
 
 # Plain tuples, not model instances: building 100,000 Certificates (with their course) would cost
-# several times what writing the CSV does. The order matches _completion_cells below.
+# eight times what the whole export does now (bench/bench_csv_export.py). The order matches
+# the unpacking in completion_records.
 _COMPLETION_FIELDS = (
     "pk",
     "learner_name",
@@ -116,7 +117,7 @@ _COMPLETION_FIELDS = (
     "verification_code",
     "revoked_at",
     "revoked_reason",
-    "reported",
+    "reported_to_ce_broker",
 )
 
 
@@ -128,21 +129,24 @@ def _licenses_by_certificate(certificate_ids: list[int], using: str) -> dict[int
     """{certificate id: "RN FL RN1234567; RN GA ..."} for one chunk: one query per FETCH_CHUNK rows.
 
     Plain SQL on purpose: the ORM prepares each of the 2,000 ids of an IN list one by one, which
-    costs three times the query itself and an eighth of the whole export.
+    costs three times the query itself. On PostgreSQL the ids travel as one array, because psycopg
+    parses a query of 2,000 placeholders slower than the server runs it.
     """
     connection = connections[using]
     quote = connection.ops.quote_name
     table = quote(CertificateLicense._meta.db_table)
     columns = ", ".join(quote(name) for name in ("certificate_id", "profession", "state", "number"))
-    placeholders = ", ".join(["%s"] * len(certificate_ids))
+    if connection.vendor == "postgresql":
+        condition, params = f"{quote('certificate_id')} = ANY(%s)", [certificate_ids]
+    else:
+        placeholders = ", ".join(["%s"] * len(certificate_ids))
+        condition, params = f"{quote('certificate_id')} IN ({placeholders})", certificate_ids
     # Only quoted model names and placeholders are formatted in; the ids travel as parameters.
-    sql = (
-        f"SELECT {columns} FROM {table} WHERE {quote('certificate_id')} IN ({placeholders}) "  # noqa: S608
-        f"ORDER BY {quote('certificate_id')}, {quote('position')}"
-    )
+    order = f"{quote('certificate_id')}, {quote('position')}"
+    sql = f"SELECT {columns} FROM {table} WHERE {condition} ORDER BY {order}"  # noqa: S608
     texts: dict[int, list[str]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, certificate_ids)
+        cursor.execute(sql, params)
         for certificate_id, profession, state, number in cursor.fetchall():
             texts.setdefault(certificate_id, []).append(license_text(profession, state, number))
     return {certificate_id: "; ".join(parts) for certificate_id, parts in texts.items()}
@@ -157,7 +161,7 @@ def _raw_chunks(queryset) -> Iterator[list[tuple]]:
     """The rows of a values_list queryset as the database driver returns them, FETCH_CHUNK at a time.
 
     This is what QuerySet.iterator(chunk_size=...) runs (a server-side cursor on PostgreSQL, chunked
-    reads on SQLite) minus Django's per-value converters, which were a third of the export's time;
+    reads on SQLite) minus Django's per-value converters, a fifth of the export's time in the benchmark;
     completion_records formats the raw values itself, in ways that hold for both drivers' types.
     """
     compiler = queryset.query.get_compiler(using=queryset.db)
@@ -171,7 +175,7 @@ def completion_records(queryset) -> Iterator[tuple]:
     reported = Exists(RosterEntry.objects.filter(license__certificate=OuterRef("pk")))
     rows = (
         queryset.prefetch_related(None)  # licenses come per chunk below; values_list cannot prefetch
-        .annotate(reported=reported)
+        .annotate(reported_to_ce_broker=reported)
         .values_list(*_COMPLETION_FIELDS)
     )
     for chunk in _raw_chunks(rows):
@@ -213,7 +217,11 @@ def completion_records(queryset) -> Iterator[tuple]:
 
 
 def completion_csv(queryset) -> Iterator[bytes]:
-    """The completion report as CSV bytes, streamed in constant memory (see csv_stream)."""
+    """The completion report as CSV bytes, streamed in constant memory (see csv_stream).
+
+    `queryset` comes from reports.selectors (completion_queryset or completion_rows): the export
+    reads its best_percent, attempts_used and seconds_spent annotations.
+    """
     return csv_stream(COMPLETION_COLUMNS, completion_records(queryset))
 
 

@@ -93,13 +93,13 @@ def roster_mark_reported(*, f, by) -> RosterBatch:
     try:
         return _mark(f, by)
     except IntegrityError:
-        pass
+        pass  # another batch took some of these lines first; read what is left and try once more
     try:
         return _mark(f, by)
-    except IntegrityError:
+    except IntegrityError as error:
         raise RosterError(
             "Another reviewer was marking the same completions as reported. Reload the page and try again."
-        ) from None
+        ) from error
 
 
 def overdue_unreported(f, *, days=20, today=None) -> int:

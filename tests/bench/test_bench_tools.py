@@ -284,3 +284,69 @@ def _report(rows):
         "notes": [],
         "valid": True,
     }
+
+
+def test_noise_notes_warn_about_a_busy_machine_and_a_drifting_floor():
+    quiet = {"learners": 100, "others_runnable": {"before": 0.1, "after": 0.0}, "floor": {"drift": 0.02}}
+    busy = {"learners": 10000, "others_runnable": {"before": 1.6, "after": 0.2}, "floor": {"drift": -0.31}}
+    assert wrk.noise_notes([quiet], nproc=2) == []
+    notes = wrk.noise_notes([quiet, busy], nproc=2)
+    assert len(notes) == 2
+    assert notes[0].startswith("10000 learners: on average 1.6 other processes")
+    assert "-31%" in notes[1]
+
+
+# --- the write load's answers ---------------------------------------------------------------------
+
+KEYS = {
+    "single": {"kind": "single", "points": "1", "choice_ids": ["1", "2", "3"], "correct_ids": ["2"]},
+    "true_false": {"kind": "true_false", "points": "1", "choice_ids": ["4", "5"], "correct_ids": ["5"]},
+    "multiple": {"kind": "multiple", "points": "1", "choice_ids": ["6", "7", "8"], "correct_ids": ["6", "8"]},
+    "ordering": {
+        "kind": "ordering",
+        "points": "1",
+        "choice_ids": ["9", "10", "11"],
+        "correct_order": ["11", "9", "10"],
+    },
+    "matching": {
+        "kind": "matching",
+        "points": "1",
+        "choice_ids": ["12", "13"],
+        "matches": {"12": "a12", "13": "a13"},
+        "answer_ids": ["a12", "a13", "a99"],
+    },
+}
+
+
+@pytest.mark.parametrize("kind", sorted(KEYS))
+def test_write_load_answers_are_valid_and_graded_right_or_wrong(kind):
+    from django.http import QueryDict
+
+    from bench.writes import answer_fields
+    from quizzes.forms import answers_from_post
+    from quizzes.grading import grade, key_from_snapshot, validate_response
+
+    key = key_from_snapshot(KEYS[kind])
+    row = _Row(pk=7, position=1, snapshot=_snapshot(KEYS[kind]))
+    points = {}
+    for correct in (True, False):
+        post = QueryDict(mutable=True)
+        for name, value in answer_fields(row.pk, KEYS[kind], correct).items():
+            post.setlist(name, value if isinstance(value, list) else [value])
+        raw = answers_from_post([row], post)[row.pk]
+        points[correct] = grade(key, validate_response(key, raw))
+    assert points[True] == 1
+    assert points[False] < 1
+
+
+class _Row:
+    """The two fields of an AttemptQuestion that the attempt form reads."""
+
+    def __init__(self, pk, position, snapshot):
+        self.pk, self.position, self.snapshot = pk, position, snapshot
+
+
+def _snapshot(key):
+    """What the attempt page shows: the kind and, for ordering and matching, the item / prompt ids."""
+    items = [{"id": item} for item in key["choice_ids"]]
+    return {"kind": key["kind"], "items": items, "prompts": items}

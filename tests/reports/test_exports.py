@@ -3,6 +3,8 @@
 import csv
 import hashlib
 import io
+import itertools
+import threading
 import zipfile
 from datetime import date, timedelta
 from decimal import Decimal
@@ -35,28 +37,23 @@ from reports.services import (
     overdue_unreported,
     roster_lines,
     roster_mark_reported,
+    unreported_line_count,
 )
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 INJECTIONS = ["=SUM(A1)", "+1", "-1", "@cmd", "\tx", "\rx"]
-_made = 0
+_numbers = itertools.count(1)  # unique emails, serials and codes across calls within a test
 
 
 def make_certificates(course, count, *, completed=date(2026, 1, 10), names=None, licenses=(("RN", "FL"),)):
     """`count` learners with a live certificate of `course`, inserted in bulk (the issue service
     renders a PDF per certificate, far too slow for hundreds). Every license tuple is (profession, state)."""
-    global _made
-    first = _made
-    _made += count
+    numbers = [next(_numbers) for _ in range(count)]
     users = User.objects.bulk_create(
-        User(
-            email=f"bulk{first + i}@example.com",
-            first_name="Bulk",
-            last_name=f"Nurse{first + i}",
-            password="!",
-        )
-        for i in range(count)
+        User(email=f"bulk{n}@example.com", first_name="Bulk", last_name=f"Nurse{n}", password="!")
+        for n in numbers
     )
     now = timezone.now()
     enrollments = Enrollment.objects.bulk_create(
@@ -64,8 +61,8 @@ def make_certificates(course, count, *, completed=date(2026, 1, 10), names=None,
         for user in users
     )
     certificates = Certificate.objects.bulk_create(
-        _certificate(course, user, enrollment, first + i, completed, names[i] if names else None, now)
-        for i, (user, enrollment) in enumerate(zip(users, enrollments, strict=True))
+        _certificate(course, user, enrollment, n, completed, names[i] if names else None, now)
+        for i, (n, user, enrollment) in enumerate(zip(numbers, users, enrollments, strict=True))
     )
     CertificateLicense.objects.bulk_create(
         CertificateLicense(
@@ -199,6 +196,11 @@ def test_csv_has_one_row_per_certificate_across_chunks(course):
     assert len({row[10] for row in rows[1:]}) == count
 
 
+def test_csv_of_no_certificates_is_the_header_alone():
+    assert read_csv(completion_queryset(CompletionFilter()).none()) == [list(COMPLETION_COLUMNS)]
+    assert read_csv(completion_queryset(CompletionFilter(state="TX"))) == [list(COMPLETION_COLUMNS)]
+
+
 def _csv_queries(count, course):
     Certificate.objects.all().update(revoked_at=timezone.now(), revoked_reason="reset")
     make_certificates(course, count)
@@ -310,6 +312,13 @@ def test_second_roster_after_mark_as_reported_holds_only_new_completions(broker_
     assert second.entries.count() == 2
 
 
+def test_unreported_line_count_matches_the_lines(broker_course, board):
+    make_certificates(broker_course, 3, licenses=[("RN", "FL"), ("RN", "GA")])
+    assert unreported_line_count(CompletionFilter()) == len(roster_lines(CompletionFilter())) == 6
+    roster_mark_reported(f=CompletionFilter(state="GA"), by=board)
+    assert unreported_line_count(CompletionFilter()) == 3
+
+
 def test_mark_as_reported_with_nothing_new_says_so(broker_course, board):
     with pytest.raises(RosterError, match=r"^Nothing new to report\.$"):
         roster_mark_reported(f=CompletionFilter(), by=board)
@@ -348,6 +357,43 @@ def test_repeated_collisions_give_a_clear_error(broker_course, board, monkeypatc
     with pytest.raises(RosterError, match=r"^Another reviewer .* Reload the page"):
         roster_mark_reported(f=CompletionFilter(), by=board)
     assert RosterEntry.objects.count() == 1
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_marking_at_once_report_each_line_once(broker_course, monkeypatch):
+    make_certificates(broker_course, 3, licenses=[("RN", "FL"), ("RN", "GA")])
+    reviewers = [UserFactory(), UserFactory()]  # not `board`: a transactional test has no groups
+    both_read = threading.Barrier(2, timeout=10)
+    waited = set()
+    real = services.roster_lines
+
+    def read_then_wait(f):
+        # Both read the same six lines before either writes: the race the unique license settles.
+        lines = real(f)
+        if threading.get_ident() not in waited:
+            waited.add(threading.get_ident())
+            both_read.wait()
+        return lines
+
+    monkeypatch.setattr(services, "roster_lines", read_then_wait)
+    batches, errors = [], []
+
+    def mark(by):
+        try:
+            batches.append(roster_mark_reported(f=CompletionFilter(), by=by))
+        except RosterError as error:
+            errors.append(str(error))
+        finally:
+            connection.close()  # this thread's own connection, or the test database cannot be dropped
+
+    threads = [threading.Thread(target=mark, args=(by,)) for by in reviewers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(batches) == 1 and errors == ["Nothing new to report."]
+    assert RosterEntry.objects.count() == 6 == batches[0].entries.count()
 
 
 # --- overdue and the download log -----------------------------------------------------------------
