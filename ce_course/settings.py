@@ -101,6 +101,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL 15's JIT spends seconds compiling the large report queries before running them.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers and one writer overlap; the busy timeout makes a second writer wait
     # instead of failing with "database is locked" under concurrent requests.

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from certificates.models import CertificateLicense
 from reports.exports import RosterLine
+from ce_course.audit import audit_record
 from reports.models import ReportDownload, RosterBatch, RosterEntry
 from reports.selectors import completion_queryset
 
@@ -112,5 +113,19 @@ def overdue_unreported(f, *, days=20, today=None) -> int:
 
 
 def download_record(*, user, export, f, row_count=None) -> ReportDownload:
-    """Log that `user` downloaded `export` (e.g. "completion_csv") of filter `f`. Side effect: one row."""
-    return ReportDownload.objects.create(user=user, export=export, filters=f.as_dict(), row_count=row_count)
+    """Log that `user` downloaded `export` (e.g. "completion_csv") of filter `f`.
+
+    Side effects: a ReportDownload row, and the same fact in the audit log, where an auditor reads
+    every change and download in one place.
+    """
+    download = ReportDownload.objects.create(
+        user=user, export=export, filters=f.as_dict(), row_count=row_count
+    )
+    audit_record(
+        actor=user,
+        action="report.downloaded",
+        obj=download,
+        summary=f"{export} downloaded",
+        data={"filters": download.filters, "rows": row_count},
+    )
+    return download

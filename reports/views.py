@@ -106,7 +106,7 @@ def completion_report(request, form, f):
 def export_csv(request, form, f):
     services.download_record(user=request.user, export="completions.csv", f=f)
     response = StreamingHttpResponse(
-        exports.completion_csv(selectors.completion_rows(f)), content_type="text/csv"
+        exports.completion_csv(selectors.completion_rows(f)), content_type="text/csv; charset=utf-8"
     )
     return _attachment(response, f"completions-{_stamp()}.csv")
 
@@ -130,11 +130,9 @@ def roster_mark_reported(request, form, f):
         batch = services.roster_mark_reported(f=f, by=request.user)
     except services.RosterError as error:
         messages.error(request, str(error))
-    else:
-        messages.success(
-            request, f"Roster {batch.pk} is recorded as reported ({batch.entries.count()} licenses)."
-        )
-    return redirect(f"{reverse('reports')}?{request.GET.urlencode()}")
+        return redirect(f"{reverse('reports')}?{request.GET.urlencode()}")
+    # The file to upload is exactly the batch just recorded, so nothing is marked that was not sent.
+    return redirect("roster_batch", batch_id=batch.pk)
 
 
 @board_required

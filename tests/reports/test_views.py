@@ -117,8 +117,9 @@ def test_mark_reported_then_roster_has_only_new_lines(client, board, certificate
     client.force_login(board)
     first = load_workbook(io.BytesIO(client.get(reverse("report_roster")).content)).active
     assert first.max_row >= 1
-    client.post(reverse("roster_mark_reported"))
+    marked = client.post(reverse("roster_mark_reported"))
     assert RosterBatch.objects.count() == 1
+    assert marked["Location"] == reverse("roster_batch", args=[RosterBatch.objects.get().pk])
     nurse = UserFactory()
     LicenseFactory(user=nurse, state="GA", number="GA77")
     complete_modules(nurse, course)

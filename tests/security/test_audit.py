@@ -109,3 +109,10 @@ def test_revocation_and_reissue_are_audited(certificate, board):
     actions = set(AuditEvent.objects.filter(actor=board).values_list("action", flat=True))
     assert actions == {"certificate.revoked", "certificate.reissued"}
     assert AuditEvent.objects.get(action="certificate.reissued").object_id == str(new.pk)
+
+
+def test_report_downloads_are_audited(client, certificate, board):
+    client.force_login(board)
+    b"".join(client.get(reverse("report_csv"), {"state": "FL"}).streaming_content)
+    event = AuditEvent.objects.get(action="report.downloaded")
+    assert event.actor == board and event.data["filters"]["state"] == "FL"
