@@ -10,9 +10,9 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ce_course.audit import audit_record
 from certificates.models import CertificateLicense
 from reports.exports import RosterLine
-from ce_course.audit import audit_record
 from reports.models import ReportDownload, RosterBatch, RosterEntry
 from reports.selectors import completion_queryset
 
