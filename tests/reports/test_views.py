@@ -129,7 +129,9 @@ def test_mark_reported_then_roster_has_only_new_lines(client, board, certificate
     numbers = [row[4] for row in second.iter_rows(values_only=True)]
     assert "GA77" in numbers and "RN1234567" not in numbers
     first_batch = RosterBatch.objects.order_by("pk").first()
-    again = load_workbook(io.BytesIO(client.get(reverse("roster_batch", args=[first_batch.pk])).content)).active
+    again = load_workbook(
+        io.BytesIO(client.get(reverse("roster_batch", args=[first_batch.pk])).content)
+    ).active
     assert "RN1234567" in [row[4] for row in again.iter_rows(values_only=True)]
     nothing = client.post(reverse("roster_mark_reported") + "?state=FL", follow=True)
     assert "Nothing new to report" in nothing.text
