@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -61,6 +62,8 @@ class CourseAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_filter = ["is_published"]
     search_fields = ["title", "slug", "summary", "ce_broker_course_number"]
     prepopulated_fields = {"slug": ["title"]}
+    # A provider's web address typed without a scheme is an https address (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [PlannerInline, ModuleInline]
     fieldsets = (
         (
