@@ -201,7 +201,10 @@ def _post(client, tally, kind, path, form, expect_path=None, headers=None):
 
 def walk(client, plan, learner, tally, deadline):
     """One learner's path, stopping at the first failed write or when time is up."""
-    status, _, _, _ = client.request("GET", plan.module_urls[0])  # sets the csrftoken cookie
+    try:
+        status, _, _, _ = client.request("GET", plan.module_urls[0])  # sets the csrftoken cookie
+    except OSError:
+        status = 0  # no response: counted below as a failed start of this learner's path
     if status != 200 or "csrftoken" not in client.cookies:
         tally.record("complete", False, status, None, f"GET {plan.module_urls[0]} gave no CSRF cookie")
         return

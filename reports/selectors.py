@@ -7,7 +7,7 @@ Every function runs a fixed number of queries whatever the number of rows: per-r
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Avg, Count, DecimalField, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Exists, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
 from certificates.models import Certificate, CertificateLicense
@@ -112,13 +112,35 @@ class CompletionSummary:
         return (Decimal(self.passed) * 100 / self.attempted).quantize(Decimal("0.1"))
 
 
-def completion_summary(f):
-    certificates = completion_queryset(f)
+def best_scores(f):
+    """Each filtered completion's best post-test percent: one grouped query, not a subquery per row."""
+    completed = matching_certificates(f).filter(user=OuterRef("user"), course=OuterRef("quiz__course"))
+    return list(
+        Attempt.objects.filter(submitted_at__isnull=False)
+        .filter(Exists(completed))
+        .values("user", "quiz")
+        .annotate(best=Max("percent"))
+        .values_list("best", flat=True)
+    )
+
+
+def _mean(values):
+    values = [Decimal(v) for v in values if v is not None]
+    return sum(values, Decimal(0)) / len(values) if values else None
+
+
+def completion_summary(f, *, scores=None):
+    """The report's figures. Pass `scores` (best_scores(f)) when the caller already has them."""
+    certificates = matching_certificates(f).order_by()
     figures = certificates.aggregate(
         completed=Count("pk"),
-        mean_score=Avg("best_percent"),
-        mean_seconds=Avg("seconds_spent"),
         hours=Coalesce(Sum("contact_hours", filter=Q(revoked_at__isnull=True)), Value(Decimal("0"))),
+    )
+    study_seconds = (
+        ModuleProgress.objects.filter(enrollment__in=certificates.values("enrollment"))
+        .values("enrollment")
+        .annotate(total=Sum("seconds_spent"))
+        .values_list("total", flat=True)
     )
     enrollments = Enrollment.objects.all()
     attempts = Attempt.objects.filter(submitted_at__isnull=False)
@@ -127,18 +149,15 @@ def completion_summary(f):
         attempts = attempts.filter(quiz__course_id=f.course_id)
     takers = attempts.values("user", "quiz").distinct()
     learners = attempts.values("user", "quiz").annotate(ever_passed=Count("pk", filter=Q(passed=True)))
-    mean_seconds = figures["mean_seconds"]
+    mean_score = _mean(best_scores(f) if scores is None else scores)
+    mean_seconds = _mean(study_seconds)
     return CompletionSummary(
         enrolled=enrollments.count(),
         completed=figures["completed"],
         attempted=takers.count(),
         passed=learners.filter(ever_passed__gt=0).count(),
-        mean_score=Decimal(figures["mean_score"]).quantize(Decimal("0.1"))
-        if figures["mean_score"] is not None
-        else None,
-        mean_minutes=(Decimal(mean_seconds) / 60).quantize(Decimal("0.1"))
-        if mean_seconds is not None
-        else None,
+        mean_score=mean_score.quantize(Decimal("0.1")) if mean_score is not None else None,
+        mean_minutes=(mean_seconds / 60).quantize(Decimal("0.1")) if mean_seconds is not None else None,
         hours_awarded=Decimal(figures["hours"]).quantize(Decimal("0.01")),
     )
 
@@ -146,7 +165,7 @@ def completion_summary(f):
 def completions_per_month(f):
     """[(first day of month, count)] in date order."""
     rows = (
-        completion_queryset(f)
+        matching_certificates(f)
         .order_by()
         .annotate(month=TruncMonth("completion_date"))
         .values("month")
@@ -159,14 +178,11 @@ def completions_per_month(f):
 SCORE_BINS = [(0, 50), (50, 60), (60, 70), (70, 80), (80, 90), (90, 100), (100, 101)]
 
 
-def score_distribution(f):
+def score_distribution(f, *, scores=None):
     """[(label, count)] of the completions' best post-test percent, in bins of ten points."""
-    qs = completion_queryset(f).order_by()
-    counts = qs.aggregate(
-        **{
-            f"b{low}": Count("pk", filter=Q(best_percent__gte=low, best_percent__lt=high))
-            for low, high in SCORE_BINS
-        }
-    )
+    scores = best_scores(f) if scores is None else scores
     labels = {0: "<50", 100: "100"}
-    return [(labels.get(low, f"{low}-{high - 1}"), counts[f"b{low}"]) for low, high in SCORE_BINS]
+    return [
+        (labels.get(low, f"{low}-{high - 1}"), sum(1 for s in scores if s is not None and low <= s < high))
+        for low, high in SCORE_BINS
+    ]

@@ -69,7 +69,8 @@ def completion_report(request, form, f):
         request.GET.get("page")
     )
     per_month = selectors.completions_per_month(f)
-    scores = selectors.score_distribution(f)
+    best = selectors.best_scores(f)
+    scores = selectors.score_distribution(f, scores=best)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -79,7 +80,7 @@ def completion_report(request, form, f):
             "form": form,
             "page": page,
             "rows": selectors.completion_page_rows(list(page.object_list)),
-            "summary": selectors.completion_summary(f),
+            "summary": selectors.completion_summary(f, scores=best),
             "completions_svg": charts.drawing_svg(
                 charts.completions_chart(per_month),
                 title="Completions per month",
