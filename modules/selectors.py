@@ -246,7 +246,12 @@ def course_progress(*, user, course):
     modules = list(course.modules.order_by("position"))
     progress_rows = list(ModuleProgress.objects.filter(enrollment=enrollment)) if enrollment else []
     post_test = post_test_status(user=user, course=course) if enrollment else None
-    certificate = live_certificates(user=user, courses=[course]).get(course.pk) if enrollment else None
+    # certificate_issue sets completed_at in the same transaction: no completion, no certificate to look up.
+    certificate = (
+        live_certificates(user=user, courses=[course]).get(course.pk)
+        if enrollment and enrollment.completed_at
+        else None
+    )
     return build_course_progress(course, enrollment, modules, progress_rows, post_test, certificate)
 
 
@@ -254,7 +259,7 @@ def dashboard_progress(*, user):
     """Every course the user is enrolled in, with its progress, in a fixed number of queries."""
     enrollments = list(
         Enrollment.objects.filter(user=user)
-        .select_related("course", "evaluation", "attestation")
+        .select_related("course__quiz", "evaluation", "attestation")
         .order_by("-created_at")
     )
     course_ids = [e.course_id for e in enrollments]
@@ -305,4 +310,4 @@ def enrolled_course_ids(*, user):
 
 def course_for_learner(slug):
     """A published course by slug, or None (drafts are seen only through the admin preview)."""
-    return Course.objects.filter(slug=slug, is_published=True).first()
+    return Course.objects.filter(slug=slug, is_published=True).select_related("quiz").first()

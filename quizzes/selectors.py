@@ -59,15 +59,23 @@ class PostTestStatus:
         return "failed_can_retry"
 
 
+def quiz_of(course):
+    """The course's post-test or None. No query when the caller loaded the course with select_related("quiz")."""
+    try:
+        return course.quiz
+    except Quiz.DoesNotExist:
+        return None
+
+
 def post_test_status(*, user, course):
-    quiz = Quiz.objects.filter(course=course).first()
+    quiz = quiz_of(course)
     attempts = list(Attempt.objects.filter(user=user, quiz=quiz).order_by("number")) if quiz else []
     return PostTestStatus(quiz=quiz, attempts=attempts)
 
 
 def post_test_statuses(*, user, courses):
-    """PostTestStatus per course id, for many courses in two queries."""
-    quizzes = {q.course_id: q for q in Quiz.objects.filter(course__in=courses)}
+    """PostTestStatus per course id, for many courses: one query for the attempts (courses come with their quiz)."""
+    quizzes = {course.pk: quiz for course in courses if (quiz := quiz_of(course)) is not None}
     by_quiz = {}
     for attempt in Attempt.objects.filter(user=user, quiz__in=quizzes.values()).order_by("number"):
         by_quiz.setdefault(attempt.quiz_id, []).append(attempt)

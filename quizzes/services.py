@@ -15,6 +15,7 @@ from django.utils import timezone
 from quizzes.authoring import frozen_question
 from quizzes.grading import AnswerKeyError, GradingError, grade, key_from_snapshot, validate_response
 from quizzes.models import Attempt, AttemptQuestion, Choice, DrawRule, Question, Quiz
+from quizzes.selectors import quiz_of
 
 PERCENT = Decimal("0.01")
 
@@ -211,7 +212,7 @@ def _grade(attempt, *, now, late):
 
 
 def quiz_for_course(course):
-    return Quiz.objects.filter(course=course).first()
+    return quiz_of(course)
 
 
 CHOICE_FIELDS = ("text", "is_correct", "weight", "correct_position", "match_text")
