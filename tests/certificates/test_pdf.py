@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from bench.bench_certificate import sample_data
 from certificates.fonts import (
     DEBIAN_PACKAGE,
     SANS,
@@ -63,30 +64,8 @@ STANDARD_14 = {
 
 
 def certificate_data(**changes) -> CertificateData:
-    data = CertificateData(
-        serial="CE-2026-000123",
-        verification_code="7KQ9MZ4TXW2P",
-        verification_url="https://ce.example.org/verify/7KQ9MZ4TXW2P/",
-        learner_name="Zoë Ångström-Nguyễn",
-        learner_credentials="RN, BSN",
-        licenses=(LicenseLine("RN", "FL", "RN1234567"), LicenseLine("RN", "GA", "RN7654321")),
-        course_title="Proximal Hamstring Tendinopathy: Recognizing and Managing Lower Buttock Pain",
-        completion_date=date(2026, 3, 14),
-        contact_hours=Decimal("1.00"),
-        provider_name="Example Nursing CE Provider",
-        provider_address="100 Main Street, Tallahassee, FL 32301",
-        provider_web_address="https://ce.example.org",
-        provider_approval_number="FBN 50-12345",
-        accreditation_statement=(
-            "Example Nursing CE Provider is approved as a provider of continuing nursing education by "
-            "the Florida Board of Nursing, provider number 50-12345. This activity is approved for "
-            "1.00 contact hour."
-        ),
-        issued_at=date(2026, 3, 15),
-        nurse_planner_name="Jordan Example",
-        nurse_planner_credentials="MSN, RN",
-    )
-    return replace(data, **changes)
+    """The benchmark's sample (the shipped course, a learner with a hard name), with `changes` applied."""
+    return replace(sample_data(), **changes)
 
 
 def transcript_data(row_count: int = 60) -> TranscriptData:
