@@ -1,4 +1,4 @@
-"""Contact-hour certificate and transcript PDFs: frozen dataclasses in, bytes out.
+"""Contact-hour certificate PDF: frozen dataclasses in, bytes out.
 
 Pure rendering: no database and no Django. The caller copies everything printed into the data
 classes, so a stored certificate never changes when a course or a learner is edited later, and the
@@ -7,8 +7,11 @@ same data always gives the same bytes (the stored SHA-256 must be reproducible).
 The certificate is drawn straight on a canvas, with its own small word wrap: it is rendered inside
 the request that issues it, against a 10 ms budget, and platypus (even a few Paragraphs) costs a
 good share of that. Embedding the fonts is most of what is left, so the certificate uses two faces
-(serif regular and bold) and builds its hierarchy from size and colour. The transcript is a normal
-platypus document: it is rendered on demand, rarely, and may run to many pages.
+(serif regular and bold) and builds its hierarchy from size and colour.
+
+The text helpers, colours and LicenseLine here are shared: the transcript (a normal platypus
+document, in certificates.transcript) and the report PDFs use them. The QR code is drawn by
+certificates.qr.
 """
 
 import io
@@ -18,19 +21,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import landscape, letter
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
 from certificates.fonts import FontSet, register_fonts
+from certificates.qr import draw_qr
 
 CREATOR = "CE Course"
 PDF_MIMETYPE = "application/pdf"
@@ -75,27 +74,6 @@ class CertificateData:
     nurse_planner_name: str
     nurse_planner_credentials: str
     title_note: str = ""
-
-
-@dataclass(frozen=True)
-class TranscriptRow:
-    course_title: str
-    completion_date: date
-    contact_hours: Decimal
-    serial: str
-    verification_code: str
-    status: str  # "Valid" or "Revoked"
-
-
-@dataclass(frozen=True)
-class TranscriptData:
-    learner_name: str
-    learner_credentials: str
-    licenses: tuple[LicenseLine, ...]
-    generated_at: date
-    rows: tuple[TranscriptRow, ...]
-    total_hours: Decimal
-    site_url: str
 
 
 class CertificateLayoutError(ValueError):
@@ -157,66 +135,6 @@ def _safe_filename_part(text: str) -> str:
 
 def certificate_filename(data: CertificateData) -> str:
     return f"certificate-{_safe_filename_part(data.serial)}.pdf"
-
-
-def transcript_filename(data: TranscriptData) -> str:
-    return f"transcript-{data.generated_at.isoformat()}.pdf"
-
-
-@cache
-def _style(
-    font: str, size: float, leading: float, alignment: int = TA_LEFT, color: colors.Color = INK
-) -> ParagraphStyle:
-    # Cached: the transcript asks for the same few styles for every row.
-    return ParagraphStyle(
-        f"{font}-{size}-{leading}-{alignment}",
-        fontName=font,
-        fontSize=size,
-        leading=leading,
-        alignment=alignment,
-        textColor=color,
-    )
-
-
-# --- QR code ------------------------------------------------------------------------------------
-
-# reportlab's QRCode.make() scores all eight mask patterns to pick the "best", which costs ~18 ms,
-# nearly twice the whole certificate's budget. Every mask decodes (the mask number is written in the
-# symbol's format bits), and level M error correction carries a printed code through a crease, so
-# one fixed mask is used. The test suite decodes the rendered page with zbarimg.
-QR_MASK_PATTERN = 0
-DARK_RUN = re.compile("1+")
-
-
-def qr_rows(value: str) -> list[str]:
-    """The QR symbol for value, encoded by reportlab: rows of modules from the top, "1" = dark."""
-    qr = QrCodeWidget(value, barLevel="M").qr
-    qr.version = qr.calculate_version()
-    qr.makeImpl(False, QR_MASK_PATTERN)
-    return ["".join("1" if module else "0" for module in row) for row in qr.modules]
-
-
-def draw_qr(canvas: Canvas, value: str, x: float, y: float, size: float) -> None:
-    """Draw the symbol as one filled path of horizontal runs, in module units.
-
-    Drawn directly rather than as QrCodeWidget in a Drawing: renderPDF builds one validated Rect
-    shape per run and formats each coordinate in Python, ~40 ms a code. One path filled once also
-    keeps viewers from painting hairline seams between neighbouring modules. The surrounding white
-    page is the quiet zone, so callers leave four modules clear around it.
-    """
-    rows = qr_rows(value)
-    count = len(rows)
-    runs = [
-        f"{run.start()} {count - 1 - index} {run.end() - run.start()} 1 re"
-        for index, row in enumerate(rows)
-        for run in DARK_RUN.finditer(row)
-    ]
-    canvas.saveState()
-    canvas.translate(x, y)
-    canvas.scale(size / count, size / count)
-    canvas.setFillColor(colors.black)
-    canvas.addLiteral("\n".join(runs) + "\nf")
-    canvas.restoreState()
 
 
 # --- certificate layout -------------------------------------------------------------------------
@@ -562,108 +480,3 @@ class CertificateRenderer:
 def render_certificate(data: CertificateData) -> bytes:
     """The certificate PDF: one landscape US Letter page."""
     return CertificateRenderer().generate(data)[2]
-
-
-# --- transcript ---------------------------------------------------------------------------------
-
-TRANSCRIPT_HEADER = ("Completed", "Course", "Contact hours", "Certificate", "Verification code", "Status")
-
-
-class TranscriptRenderer:
-    """A learner's transcript: one table, its header repeated on every page, the total at the end."""
-
-    def __init__(self, fonts: FontSet | None = None) -> None:
-        self.fonts = fonts or register_fonts()
-
-    def generate(self, data: TranscriptData) -> tuple[str, str, bytes]:
-        buffer = io.BytesIO()
-        learner = name_with_credentials(data.learner_name, data.learner_credentials)
-        document = SimpleDocTemplate(
-            buffer,
-            pagesize=letter,
-            leftMargin=48,
-            rightMargin=48,
-            topMargin=54,
-            bottomMargin=54,
-            title=f"Continuing education transcript — {learner}",
-            author=clean(data.site_url) or CREATOR,
-            subject=f"Contact hours earned by {learner}",
-            creator=CREATOR,
-            invariant=1,
-            initialFontName=self.fonts.sans,
-        )
-        footer = f"Generated {format_date(data.generated_at)} · {clean(data.site_url)}"
-
-        def draw_footer(canvas: Canvas, doc: SimpleDocTemplate) -> None:
-            canvas.saveState()
-            canvas.setFont(self.fonts.sans, 8)
-            canvas.setFillColor(MUTED)
-            canvas.drawString(doc.leftMargin, 32, footer)
-            canvas.drawRightString(letter[0] - doc.rightMargin, 32, f"Page {doc.page}")
-            canvas.restoreState()
-
-        document.build(self._story(data, learner), onFirstPage=draw_footer, onLaterPages=draw_footer)
-        return transcript_filename(data), PDF_MIMETYPE, buffer.getvalue()
-
-    def _story(self, data: TranscriptData, learner: str) -> list:
-        fonts = self.fonts
-        story = [
-            Paragraph("Continuing Education Transcript", _style(fonts.serif_bold, 20, 24, TA_LEFT, NAVY)),
-            Spacer(0, 6),
-            Paragraph(escape(learner), _style(fonts.serif_bold, 13, 17, TA_LEFT)),
-        ]
-        if data.licenses:
-            licenses = SEPARATOR.join(markup(license_label(line)) for line in data.licenses)
-            story.append(Paragraph(licenses, _style(fonts.sans, 9, 12, TA_LEFT, MUTED)))
-        story += [Spacer(0, 14), self._table(data), Spacer(0, 10)]
-        total = f"Total: {contact_hours_label(data.total_hours)}"
-        story.append(Paragraph(f"<b>{escape(total)}</b>", _style(fonts.sans, 11, 14, TA_RIGHT)))
-        return story
-
-    def _table(self, data: TranscriptData) -> LongTable:
-        fonts = self.fonts
-        cell = _style(fonts.sans, 8.5, 10.5, TA_LEFT)
-        revoked_cell = _style(fonts.sans, 8.5, 10.5, TA_LEFT, REVOKED)
-        header = [Paragraph(f"<b>{label}</b>", cell) for label in TRANSCRIPT_HEADER]
-        rows = [header]
-        for row in data.rows:
-            style = cell if _is_valid(row) else revoked_cell
-            rows.append(
-                [
-                    format_short_date(row.completion_date),
-                    Paragraph(markup(row.course_title), style),
-                    format_hours(row.contact_hours),
-                    clean(row.serial),
-                    clean(row.verification_code),
-                    clean(row.status),
-                ]
-            )
-        # 516 pt: the letter page between the margins; the course column takes what is left.
-        table = LongTable(rows, colWidths=(72, 186, 48, 86, 80, 44), repeatRows=1)
-        table.setStyle(self._table_style(data))
-        return table
-
-    def _table_style(self, data: TranscriptData) -> TableStyle:
-        commands = [
-            ("FONT", (0, 0), (-1, -1), self.fonts.sans, 8.5),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("ALIGN", (2, 1), (2, -1), "RIGHT"),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.92, 0.95)),
-            ("LINEBELOW", (0, 0), (-1, 0), 0.8, NAVY),
-            ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.Color(0.8, 0.8, 0.82)),
-            ("TOPPADDING", (0, 0), (-1, -1), 4),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-        ]
-        for index, row in enumerate(data.rows, start=1):
-            if not _is_valid(row):
-                commands.append(("TEXTCOLOR", (0, index), (-1, index), REVOKED))
-        return TableStyle(commands)
-
-
-def _is_valid(row: TranscriptRow) -> bool:
-    return clean(row.status).lower() == "valid"
-
-
-def render_transcript(data: TranscriptData) -> bytes:
-    """The transcript PDF (portrait US Letter, as many pages as the rows need)."""
-    return TranscriptRenderer().generate(data)[2]

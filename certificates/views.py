@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import is_board_reviewer
-from certificates import pdf, selectors, services
+from certificates import pdf, selectors, services, transcript
 from certificates.codes import normalize_code
 from certificates.forms import AttestationForm, EvaluationForm, RevokeForm, VerifyForm
 from modules.selectors import course_for_learner, course_progress
@@ -146,13 +146,13 @@ def verify_code(request, code):
 def transcript_pdf(request):
     certificates, total = selectors.transcript_rows(user=request.user)
     user = request.user
-    data = pdf.TranscriptData(
+    data = transcript.TranscriptData(
         learner_name=user.legal_name,
         learner_credentials=user.credentials,
         licenses=tuple(pdf.LicenseLine(lic.profession, lic.state, lic.number) for lic in user.licenses.all()),
         generated_at=timezone.localdate(),
         rows=tuple(
-            pdf.TranscriptRow(
+            transcript.TranscriptRow(
                 course_title=c.course_title,
                 completion_date=c.completion_date,
                 contact_hours=c.contact_hours,
@@ -165,7 +165,7 @@ def transcript_pdf(request):
         total_hours=total,
         site_url=settings.SITE_URL,
     )
-    return _pdf_response(pdf.render_transcript(data), f"transcript-{date.today():%Y-%m-%d}.pdf")
+    return _pdf_response(transcript.render_transcript(data), f"transcript-{date.today():%Y-%m-%d}.pdf")
 
 
 @login_required

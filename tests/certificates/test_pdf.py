@@ -35,13 +35,11 @@ from certificates.pdf import (
     CertificateLayoutError,
     CertificateRenderer,
     LicenseLine,
-    TranscriptData,
-    TranscriptRow,
     certificate_filename,
     contact_hours_label,
     render_certificate,
-    render_transcript,
 )
+from certificates.transcript import TranscriptData, TranscriptRow, render_transcript
 
 ROOT = Path(__file__).resolve().parents[2]
 HARD_NAMES = ["Zoë Ångström-Nguyễn", "Łukasz Żółć", "Seán O'Brien"]
