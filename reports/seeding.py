@@ -1,0 +1,579 @@
+"""Seed a course with realistic learners, progress, attempts and certificates: benchmark and demo data.
+
+Fast on purpose (100,000 learners in minutes): rows are built in memory and bulk-inserted, one
+transaction per batch of learners, with no per-row service call. What the services would check is
+kept true by construction: every timestamp follows the completion rule's order, attempts are drawn
+by the quiz's draw rules from the real question bank, frozen with `frozen_question` and graded
+with `grading.grade`, and certificates go only to learners who passed, evaluated and attested.
+
+Shortcuts and limits, all named in the seed_completions help: every seeded certificate stores the
+same sample PDF (one render; 100,000 renders would dwarf the rest), seeded learners share one
+password hash, and dates stay between the course's release and today, within the last 18 months.
+"""
+
+import hashlib
+import itertools
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.db.models import F, JSONField, Value
+from django.utils import timezone
+
+from accounts.models import License, User
+from accounts.states import STATE_CODES
+from certificates import pdf
+from certificates.codes import CODE_ALPHABET, CODE_LENGTH, serial_for
+from certificates.models import Attestation, Certificate, CertificateLicense, Evaluation
+from certificates.selectors import course_objectives
+from certificates.services import verification_url
+from modules.models import Enrollment, ModuleProgress
+from quizzes.authoring import frozen_question
+from quizzes.grading import grade, key_from_snapshot
+from quizzes.models import Attempt, AttemptQuestion
+
+SHIPPED_COURSE = "proximal-hamstring-tendinopathy"
+EMAIL = "seed-{}@example.test"  # example.test can never reach a real mailbox (RFC 2606)
+ROWS_PER_INSERT = 2000
+HISTORY_DAYS = 548  # about 18 months
+PERCENT = Decimal("0.01")
+MAX_SEEDED_ATTEMPTS = 3  # when the quiz allows unlimited attempts
+ATTEMPT_AT_MOST = timedelta(minutes=32)  # the longest a seeded attempt takes, submitting included
+VARIANTS_PER_QUESTION = 8  # shuffled snapshots frozen per question, reused across attempts
+
+# How learners behave. Abilities and item parameters follow a two-parameter logistic model, so the
+# item statistics look like a real bank's: mostly easy items, a few hard, one that misfires.
+P_STOPS_EARLY = 0.12
+P_SKIPS_TEST = 0.04
+P_RETAKES = 0.80
+P_LEAVES_OPEN = 0.02
+P_UNANSWERED = 0.01
+P_EVALUATES = 0.93
+P_ATTESTS = 0.97
+P_CLAIMS = 0.98
+P_REVOKED = 0.02
+P_SECOND_LICENSE = 0.15
+
+# Word lists read better as text; the diacritics and apostrophes test CSV, PDF and search.
+FIRST_NAMES = (  # noqa: SIM905
+    "Aaliyah Adaeze Aisha Alejandro Amanda Ana Andrea Angela Ashley Beatriz Brandon Brittany Carlos "
+    "Chloé Christopher Daniela Deborah Destiny Elena Emily Fatima Gabriela Grace Hannah Imani Isabel "
+    "James Jasmine Jennifer Jessica José Joshua Kayla Keisha Latoya Linh Lucía Maria Marisol Mei "
+    "Michael Monique Nicole Nkechi Olivia Patricia Priya Rachel Renée Samantha Sarah Siobhán Sophia "
+    "Tamika Thanh Tiffany Valentina Xiomara Yesenia Zoë"
+).split()
+LAST_NAMES = (  # noqa: SIM905
+    "Abernathy Adeyemi Ali Anderson Ángeles Baptiste Brown Castillo Chen Clark Davis Díaz Dubois "
+    "Evans García Gonzalez Hall Harris Hernández Jackson Johnson Jones Kim Kowalski Lee Lewis López "
+    "Martin Martínez Miller Moore Nguyen Nguyễn O'Brien Okafor Okonkwo Patel Pérez Ramírez Robinson "
+    "Rodríguez Sánchez Schmidt Scott Singh Smith Taylor Thomas Thompson Torres Tran Walker White "
+    "Williams Wilson Wright Young Zhang Ångström-Nguyễn"
+).split()
+PROFESSIONS = {"RN": 70, "LPN": 9, "LVN": 4, "APRN": 11, "CNS": 2, "CRNA": 2, "CNM": 2}
+CREDENTIALS = {
+    "RN": ("RN", "RN, BSN", "BSN, RN", "RN, MSN", "RN, BSN, CCRN", "ADN, RN"),
+    "LPN": ("LPN",),
+    "LVN": ("LVN",),
+    "APRN": ("APRN, FNP-BC", "DNP, APRN", "MSN, APRN, AGACNP-BC", "APRN, PMHNP-BC"),
+    "CNS": ("MSN, RN, CNS",),
+    "CRNA": ("DNAP, CRNA", "MSN, CRNA"),
+    "CNM": ("MSN, CNM",),
+}
+LVN_STATES = ("CA", "TX")  # the only states that license vocational nurses
+STATE_WEIGHTS = {"CA": 10, "TX": 9, "FL": 8, "NY": 7, "PA": 5, "OH": 4, "IL": 4, "NC": 4, "GA": 4, "MI": 3}
+STATE_WEIGHTS |= {"NJ": 3, "VA": 3, "WA": 3, "AZ": 3, "MA": 3, "TN": 3}
+INTENDED_CHANGES = (
+    "Ask about sitting pain and palpate the ischial tuberosity in patients with buttock pain.",
+    "Add proximal hamstring tendinopathy to my differential for chronic lower buttock pain.",
+    "Use the bent-knee stretch and single-leg bridge tests before ordering imaging.",
+    "Teach patients to avoid deep hip flexion and prolonged sitting during rehabilitation.",
+    "Refer earlier to physical therapy for progressive eccentric loading.",
+)
+COMMENTS = ("", "", "", "Clear and practical.", "More images of the exam tests, please.", "Good pacing.")
+BIAS_COMMENTS = ("The treatment module leans towards one injection product.", "Felt one-sided on surgery.")
+REVOKE_REASONS = (  # (reason, the revoked copy misspelled the name, a corrected one was re-issued)
+    ("Legal name misspelled; re-issued with the corrected name.", True, True),
+    ("License number entered wrongly; re-issued.", False, True),
+    ("Issued in error; revoked at the learner's request.", False, False),
+)
+SAMPLE_NOTE = "Sample PDF stored with every seeded certificate (benchmark and demo data)"
+
+
+def weighted(rng, weights):
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+@dataclass
+class Item:
+    """A bank question, frozen a few ways, with its graded responses precomputed (grade once per response)."""
+
+    question_id: int
+    topic: str
+    points: Decimal
+    frozen: list  # (snapshot, key snapshot) pairs from frozen_question
+    right: tuple  # (stored response, points)
+    wrong: list  # [(stored response, points), ...]
+    difficulty: float
+    slope: float
+
+    def answer(self, rng, ability):
+        if rng.random() < P_UNANSWERED:
+            return None, Decimal(0)
+        if rng.random() < 1 / (1 + math.exp(-self.slope * (ability - self.difficulty))):
+            return self.right
+        return rng.choice(self.wrong)
+
+
+def _responses(key, rng):
+    """The right response and a pool of wrong ones, in the form attempt_save stores them."""
+    if key.kind in ("single", "true_false"):
+        return sorted(key.correct_ids)[0], [c for c in key.choice_ids if c not in key.correct_ids]
+    if key.kind == "multiple":
+        subsets = (
+            sorted(subset)
+            for size in range(1, len(key.choice_ids) + 1)
+            for subset in itertools.combinations(key.choice_ids, size)
+        )
+        return sorted(key.correct_ids), [s for s in subsets if set(s) != key.correct_ids]
+    if key.kind == "ordering":
+        right = list(key.correct_order)
+        wrong = [rng.sample(right, len(right)) for _ in range(VARIANTS_PER_QUESTION)]
+        return right, [w for w in wrong if w != right] or [right[1:] + right[:1]]
+    right = dict(key.matches)
+    prompts = list(right)
+    wrong = [
+        dict(zip(prompts, rng.sample(key.answer_ids, len(prompts)), strict=True))
+        for _ in range(VARIANTS_PER_QUESTION)
+    ]
+    answers = [right[prompt] for prompt in prompts]
+    rotated = dict(zip(prompts, answers[1:] + answers[:1], strict=True))
+    return right, [w for w in wrong if w != right] or [rotated]
+
+
+def build_bank(quiz, rng):
+    questions = list(
+        quiz.questions.filter(is_active=True).prefetch_related("choices").order_by("position", "pk")
+    )
+    # One item behaves as if mis-keyed: the stronger the learner, the likelier the "wrong" answer,
+    # so the item statistics have a negative discrimination to flag.
+    misfiring = rng.randrange(len(questions)) if questions else None
+    items = []
+    for index, question in enumerate(questions):
+        choices = list(question.choices.all())
+        frozen = [
+            frozen_question(question, choices, shuffle_choices=quiz.shuffle_choices, rng=rng)
+            for _ in range(VARIANTS_PER_QUESTION)
+        ]
+        key = key_from_snapshot(frozen[0][1])
+        right, wrong = _responses(key, rng)
+        if index == misfiring:
+            difficulty, slope = rng.uniform(0.3, 0.9), rng.uniform(-3.5, -2.5)
+        else:
+            difficulty, slope = rng.uniform(-2.2, 0.8), rng.uniform(0.5, 2.0)
+        items.append(
+            Item(
+                question_id=question.pk,
+                topic=question.topic,
+                points=question.points,
+                frozen=frozen,
+                right=(right, grade(key, right)),
+                wrong=[(response, grade(key, response)) for response in wrong],
+                difficulty=difficulty,
+                slope=slope,
+            )
+        )
+    return items
+
+
+class Clock:
+    """A learner's time line. Nothing happens at or after `end`: whoever would finish later is still going."""
+
+    def __init__(self, start, end):
+        self.now, self.end = start, end
+
+    def after(self, rng, low, high):
+        self.now += timedelta(seconds=rng.uniform(low, high))
+        return self.now
+
+    @property
+    def running(self):
+        return self.now < self.end
+
+    def pause(self, rng):
+        """The gap between two sittings: usually minutes, sometimes hours or days."""
+        roll = rng.random()
+        span = (60, 1200) if roll < 0.7 else (7200, 108000) if roll < 0.95 else (172800, 864000)
+        return self.after(rng, *span)
+
+
+class Seeder:
+    def __init__(self, *, course, quiz, rng, password_hash, first_number, printed, sample_pdf, window):
+        self.course, self.quiz, self.rng = course, quiz, rng
+        self.password_hash, self.number, self.printed = password_hash, first_number, printed
+        self.pdf_bytes, self.pdf_sha256 = sample_pdf, hashlib.sha256(sample_pdf).hexdigest()
+        self.start, self.end = window
+        self.modules = list(course.modules.order_by("position"))
+        self.objectives = course_objectives(course)
+        self.items = build_bank(quiz, rng) if quiz else []
+        self.rules = [(rule.topic, rule.count) for rule in quiz.draw_rules.all()] if quiz else []
+        for topic, count in self.rules:
+            if sum(item.topic == topic for item in self.items) < count:
+                raise CommandError(f"The post-test draws {count} {topic} questions; the bank has fewer.")
+        if quiz and not self.items:
+            raise CommandError("The post-test has no active questions.")
+        self.codes = set()
+        self.reset()
+
+    def reset(self):
+        self.rows = {name: [] for name in ROW_ORDER}
+
+    # --- one learner, in memory -------------------------------------------------------------------
+
+    def learner(self):
+        rng = self.rng
+        self.number += 1
+        profession = weighted(rng, PROFESSIONS)
+        # More learners recently than long ago, as a course finds its audience.
+        span = (self.end - self.start).total_seconds()
+        clock = Clock(self.end - timedelta(seconds=rng.triangular(0, span, 0)), self.end)
+        user = User(
+            email=EMAIL.format(self.number),
+            first_name=rng.choice(FIRST_NAMES),
+            last_name=rng.choice(LAST_NAMES),
+            credentials=rng.choice(CREDENTIALS[profession]),
+            password=self.password_hash,
+            date_joined=clock.now - timedelta(seconds=rng.uniform(60, 86400)),
+        )
+        self.rows["users"].append(user)
+        licenses = self.licenses(user, profession)
+        enrollment = Enrollment(user=user, course=self.course, disclosures_acknowledged_at=clock.now)
+        self.rows["enrollments"].append(enrollment)
+        seconds = self.study(enrollment, clock)
+        if seconds is None or not clock.running:
+            return
+        if self.quiz is not None and (rng.random() < P_SKIPS_TEST or not self.post_test(user, clock)):
+            return
+        self.finish(user, enrollment, licenses, seconds, clock)
+
+    def licenses(self, user, profession):
+        rng = self.rng
+        states = list(LVN_STATES) if profession == "LVN" else list(STATE_CODES)
+        weights = [STATE_WEIGHTS.get(state, 1) for state in states]
+        first = rng.choices(states, weights=weights)[0]
+        held = [first]
+        if rng.random() < P_SECOND_LICENSE and len(states) > 1:
+            held.append(rng.choice([state for state in states if state != first]))
+        licenses = [
+            License(
+                user=user,
+                state=state,
+                number=f"{profession}{rng.randrange(1000000, 9999999)}",
+                profession=profession,
+                is_primary=index == 0,
+            )
+            for index, state in enumerate(held)
+        ]
+        self.rows["licenses"].extend(licenses)
+        # The order certificates.services._create prints them in.
+        return sorted(licenses, key=lambda lic: (not lic.is_primary, lic.state, lic.number))
+
+    def study(self, enrollment, clock):
+        """Module progress in course order; the tracked seconds, or None if the learner stopped early."""
+        rng = self.rng
+        stop_after = rng.randrange(len(self.modules)) if rng.random() < P_STOPS_EARLY else None
+        total = 0
+        for index, module in enumerate(self.modules):
+            first_viewed = clock.pause(rng) if index else clock.after(rng, 5, 120)
+            if not clock.running:
+                return None
+            seconds = max(30, int(module.estimated_minutes * 60 * rng.lognormvariate(0, 0.35)))
+            finished = stop_after is None or index < stop_after
+            if not finished:
+                seconds = int(seconds * rng.uniform(0.1, 0.6))
+            if first_viewed + timedelta(seconds=seconds) >= self.end:  # still reading it now
+                finished, seconds = False, int((self.end - first_viewed).total_seconds())
+            last_seen = clock.now = first_viewed + timedelta(seconds=seconds)
+            self.rows["progress"].append(
+                ModuleProgress(
+                    enrollment=enrollment,
+                    module=module,
+                    first_viewed_at=first_viewed,
+                    last_seen_at=last_seen,
+                    completed_at=last_seen if finished else None,
+                    seconds_spent=seconds,
+                )
+            )
+            total += seconds
+            if not finished:
+                return None
+        return total
+
+    def post_test(self, user, clock):
+        """Attempts until a pass, the attempts allowed, or the learner gives up. True when passed."""
+        rng = self.rng
+        ability = rng.gauss(1.0, 0.9)
+        allowed = self.quiz.attempts_allowed or MAX_SEEDED_ATTEMPTS
+        seen = {}
+        for number in range(1, allowed + 1):
+            clock.after(rng, *((300, 259200) if number == 1 else (3600, 432000)))  # 5 min-3 days, 1 h-5 days
+            if clock.now + ATTEMPT_AT_MOST >= clock.end:  # not reached yet, or would still be under way
+                return False
+            drawn = self.draw(seen)
+            leave_open = rng.random() < P_LEAVES_OPEN
+            self.attempt(user, number, drawn, ability, clock, leave_open=leave_open)
+            attempt = self.rows["attempts"][-1]
+            if leave_open or attempt.passed:
+                return bool(attempt.passed)
+            if rng.random() >= P_RETAKES:
+                return False
+            ability += 0.4  # the review taught something
+        return False
+
+    def draw(self, seen):
+        """Questions per topic as the draw rules say, favouring unseen ones (like quizzes.services._draw)."""
+        rng = self.rng
+
+        def least_seen_first(items):
+            return sorted(rng.sample(items, len(items)), key=lambda item: seen.get(item.question_id, 0))
+
+        if self.rules:
+            drawn = []
+            for topic, count in self.rules:
+                drawn += least_seen_first([item for item in self.items if item.topic == topic])[:count]
+        else:
+            drawn = least_seen_first(self.items)
+        if self.quiz.shuffle_questions:
+            rng.shuffle(drawn)
+        for item in drawn:
+            seen[item.question_id] = seen.get(item.question_id, 0) + 1
+        return drawn
+
+    def attempt(self, user, number, drawn, ability, clock, *, leave_open):
+        rng = self.rng
+        started = clock.now
+        limit = self.quiz.time_limit_minutes
+        attempt = Attempt(
+            user=user,
+            quiz=self.quiz,
+            number=number,
+            started_at=started,
+            deadline=started + timedelta(minutes=limit) if limit else None,
+            max_score=sum((item.points for item in drawn), Decimal(0)),
+        )
+        self.rows["attempts"].append(attempt)
+        longest = (limit * 60 - 30) if limit else 1800
+        responded = started
+        score = Decimal(0)
+        # An expression among the values makes PostgreSQL's bulk insert use VALUES instead of
+        # UNNEST(arrays): psycopg escapes every JSON text into an array literal with a regex,
+        # which made those inserts the slowest step by far.
+        for position, item in enumerate(drawn, start=1):
+            snapshot, key = rng.choice(item.frozen)
+            response, points = item.answer(rng, ability)
+            responded += timedelta(seconds=rng.uniform(10, longest / len(drawn)))
+            self.rows["questions"].append(
+                AttemptQuestion(
+                    attempt=attempt,
+                    question_id=item.question_id,
+                    position=position,
+                    snapshot=Value(snapshot, output_field=JSONField()),
+                    key=key,
+                    response=response,
+                    responded_at=responded if response is not None else None,
+                    points_awarded=None if leave_open else points,
+                )
+            )
+            score += points
+        clock.now = responded + timedelta(seconds=rng.uniform(5, 60))
+        if leave_open:
+            return
+        attempt.submitted_at = clock.now
+        attempt.score = score
+        # As quizzes.services._grade: percent rounded half up; pass/fail on the exact ratio.
+        attempt.percent = (score * 100 / attempt.max_score).quantize(PERCENT, rounding=ROUND_HALF_UP)
+        attempt.passed = score * 100 >= self.quiz.pass_mark_percent * attempt.max_score
+
+    def finish(self, user, enrollment, licenses, seconds, clock):
+        """Evaluation, attestation and certificate, each step taken by most of those who reached it."""
+        rng = self.rng
+        evaluated_at = clock.pause(rng)
+        if rng.random() >= P_EVALUATES or not clock.running:
+            return
+        self.rows["evaluations"].append(self.evaluation(enrollment, evaluated_at))
+        attested_at = clock.after(rng, 30, 600)
+        minutes = seconds // 60
+        # Short of the course's minimum study time, attestation_submit would refuse: the learner waits.
+        if rng.random() >= P_ATTESTS or not clock.running or minutes < self.course.minimum_minutes:
+            return
+        hours_in_minutes = int(self.course.contact_hours * 60)
+        self.rows["attestations"].append(
+            Attestation(
+                enrollment=enrollment,
+                minutes_attested=max(1, min(24 * 60, int(hours_in_minutes * rng.uniform(0.8, 1.3)))),
+                minutes_tracked=minutes,
+                attested_at=attested_at,
+            )
+        )
+        issued_at = clock.after(rng, 5, 120)
+        if rng.random() >= P_CLAIMS or not clock.running:
+            return
+        completion_date = timezone.localdate(attested_at)
+        certificate = self.certificate(
+            user=user,
+            enrollment=enrollment,
+            licenses=licenses,
+            issued_at=issued_at,
+            completion_date=completion_date,
+        )
+        enrollment.completed_at = issued_at
+        if rng.random() < P_REVOKED:
+            reason, misspelled, reissued = rng.choice(REVOKE_REASONS)
+            certificate.revoked_at = issued_at + (self.end - issued_at) * rng.uniform(0.1, 0.9)
+            certificate.revoked_reason = reason
+            if misspelled and len(user.last_name) > 2:
+                last = user.last_name
+                certificate.learner_name = f"{user.first_name} {last[1]}{last[0]}{last[2:]}"
+            if reissued:
+                self.certificate(
+                    user=user,
+                    enrollment=enrollment,
+                    licenses=licenses,
+                    issued_at=certificate.revoked_at,
+                    completion_date=completion_date,  # a re-issue keeps the original completion date
+                    replaces=certificate,
+                )
+
+    def evaluation(self, enrollment, submitted_at):
+        rng = self.rng
+        evidence_based, free_of_bias = rng.random() < 0.98, rng.random() < 0.97
+        return Evaluation(
+            enrollment=enrollment,
+            objective_ratings=[
+                {"objective": objective, "rating": rng.choices((5, 4, 3, 2, 1), weights=(55, 33, 9, 2, 1))[0]}
+                for objective in self.objectives
+            ],
+            evidence_based=evidence_based,
+            free_of_bias=free_of_bias,
+            bias_comment="" if evidence_based and free_of_bias else rng.choice(BIAS_COMMENTS),
+            intended_change=rng.choice(INTENDED_CHANGES),
+            comments=rng.choice(COMMENTS),
+            submitted_at=submitted_at,
+        )
+
+    def certificate(self, *, user, enrollment, licenses, issued_at, completion_date, replaces=None):
+        code = self.code()
+        certificate = Certificate(
+            serial=f"seed-{code}",  # unique until the id is known; then serial_for(year, id)
+            verification_code=code,
+            user=user,
+            course=self.course,
+            enrollment=enrollment,
+            learner_name=user.legal_name,
+            learner_credentials=user.credentials,
+            completion_date=completion_date,
+            pdf=b"",  # set below, by one UPDATE per batch
+            issued_at=issued_at,
+            replaces=replaces,
+            **self.printed,
+        )
+        self.rows["replacements" if replaces else "certificates"].append(certificate)
+        self.rows["certificate_licenses"].extend(
+            CertificateLicense(
+                certificate=certificate,
+                position=position,
+                profession=lic.profession,
+                state=lic.state,
+                number=lic.number,
+            )
+            for position, lic in enumerate(licenses, start=1)
+        )
+        return certificate
+
+    def code(self):
+        # From the seeded generator, not secrets, so a seed reproduces the data set; still unique.
+        while True:
+            code = "".join(self.rng.choices(CODE_ALPHABET, k=CODE_LENGTH))
+            if code not in self.codes:
+                self.codes.add(code)
+                return code
+
+    # --- one batch, to the database ---------------------------------------------------------------
+
+    def write(self):
+        """Insert the batch in dependency order, in one transaction: a crash leaves no half batch."""
+        rows = self.rows
+        with transaction.atomic():
+            for name in ROW_ORDER:
+                ROW_ORDER[name].objects.bulk_create(rows[name], batch_size=ROWS_PER_INSERT)
+            # auto_now_add overwrote created_at with today; an enrolment dates from its acknowledgement.
+            Enrollment.objects.filter(pk__in=[e.pk for e in rows["enrollments"]]).update(
+                created_at=F("disclosures_acknowledged_at")
+            )
+            certificates = rows["certificates"] + rows["replacements"]
+            for certificate in certificates:
+                certificate.serial = serial_for(
+                    timezone.localdate(certificate.issued_at).year, certificate.pk
+                )
+            Certificate.objects.bulk_update(certificates, ["serial"], batch_size=ROWS_PER_INSERT)
+            # The PDF goes in as one parameter of one UPDATE rather than once per inserted row:
+            # PostgreSQL's bulk insert would escape its bytes into a text array, row by row.
+            Certificate.objects.filter(pk__in=[c.pk for c in certificates]).update(
+                pdf=self.pdf_bytes, pdf_sha256=self.pdf_sha256
+            )
+        counts = {name: len(rows[name]) for name in ROW_ORDER}
+        self.reset()
+        return counts
+
+
+# Insert order: every row after the rows it points to (replacements after the certificates they replace).
+ROW_ORDER = {
+    "users": User,
+    "licenses": License,
+    "enrollments": Enrollment,
+    "progress": ModuleProgress,
+    "attempts": Attempt,
+    "questions": AttemptQuestion,
+    "evaluations": Evaluation,
+    "attestations": Attestation,
+    "certificates": Certificate,
+    "replacements": Certificate,
+    "certificate_licenses": CertificateLicense,
+}
+
+
+def printed_fields(course):
+    """What certificates.services._printed_fields copies from the course (the learner's part aside), once."""
+    planner = course.planners.filter(is_nurse_planner=True).first()
+    return {
+        "course_title": course.title,
+        "provider_name": course.provider_name,
+        "provider_address": course.provider_address,
+        "provider_web_address": course.provider_web_address,
+        "provider_approval_number": course.provider_approval_number,
+        "accreditation_statement": course.accreditation_statement,
+        "contact_hours": course.contact_hours,
+        "nurse_planner_name": planner.name if planner else "",
+        "nurse_planner_credentials": planner.credentials if planner else "",
+    }
+
+
+def sample_pdf(printed):
+    """One certificate PDF for every seeded certificate, rendered once, marked as a sample."""
+    code = "SAMPLE" + "2" * (CODE_LENGTH - 6)
+    return pdf.render_certificate(
+        pdf.CertificateData(
+            serial="CE-SAMPLE",
+            verification_code=code,
+            verification_url=verification_url(code),
+            learner_name="Sample Learner",
+            learner_credentials="RN",
+            licenses=(pdf.LicenseLine(profession="RN", state="FL", number="RN0000000"),),
+            completion_date=timezone.localdate(),
+            issued_at=timezone.localdate(),
+            title_note=SAMPLE_NOTE,
+            **printed,
+        )
+    )
