@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
+        from accounts import signals  # noqa: F401  (connects the cached-user invalidation)
         from accounts.roles import ensure_role_groups
 
         # Permissions only exist after every app has migrated, so the groups are synced then.

@@ -2,6 +2,8 @@
 
 from django.contrib.auth.models import Group, Permission
 
+from accounts.selectors import group_names
+
 AUTHORS = "Authors"
 CE_BOARD = "CE board"
 
@@ -45,8 +47,8 @@ def ensure_role_groups(**kwargs):
 
 
 def is_author(user):
-    return user.is_authenticated and (user.is_superuser or user.groups.filter(name=AUTHORS).exists())
+    return user.is_authenticated and (user.is_superuser or AUTHORS in group_names(user))
 
 
 def is_board_reviewer(user):
-    return user.is_authenticated and (user.is_superuser or user.groups.filter(name=CE_BOARD).exists())
+    return user.is_authenticated and (user.is_superuser or CE_BOARD in group_names(user))

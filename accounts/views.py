@@ -16,7 +16,7 @@ def signup(request):
     form = SignUpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.CachedUserBackend")
         messages.success(request, "Welcome! Add your nursing license so it prints on your certificates.")
         return redirect("profile")
     status = 400 if request.method == "POST" else 200

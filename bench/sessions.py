@@ -27,7 +27,7 @@ from quizzes.models import Quiz
 
 # Users this script creates; seeded learners never use this domain, so personas are told apart.
 BENCH_DOMAIN = "bench.invalid"
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = "accounts.backends.CachedUserBackend"
 SESSION_KEY_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
