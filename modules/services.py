@@ -4,10 +4,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from modules.models import Course, Enrollment, Module, ModuleProgress, Planner
+from modules.selectors import content_forget
 
 
 class LearnerPathError(Exception):
@@ -69,15 +70,45 @@ def _require_open(enrollment, module):
         raise LearnerPathError("Complete the modules before this one first.")
 
 
-@transaction.atomic
-def module_view_record(*, enrollment, module, now=None):
-    """Record that the learner has the module open now, crediting time since the last request."""
+def module_view_record(*, progress, module, now=None):
+    """Record that the learner has `module` open now, crediting time since their last request on it.
+
+    `progress` is the CourseProgress the caller has just read (lesson_progress or course_progress);
+    the module must be open in it. Completions are never undone, so a module open in that read is
+    still open now, and the rows it read are the ones to update. A returning visit is one
+    statement: an UPDATE conditional on the last_seen_at that was read, so two overlapping
+    requests cannot credit the same gap twice (the later one matches no row and credits nothing).
+    Returns the number of seconds credited.
+    """
     now = now or timezone.now()
-    _require_open(enrollment, module)
-    progress, created = _touch(enrollment, module, now)
-    if not created:
-        progress.save(update_fields=["seconds_spent", "last_seen_at"])
-    return progress
+    if progress.enrollment is None:
+        raise LearnerPathError("Enrol in the course to open its modules.")
+    state = progress.state_for(module)
+    if state.is_locked:
+        raise LearnerPathError("Complete the modules before this one first.")
+    row = state.progress
+    if row is None:
+        try:
+            with transaction.atomic():
+                ModuleProgress.objects.create(
+                    enrollment=progress.enrollment, module=module, first_viewed_at=now, last_seen_at=now
+                )
+        except IntegrityError:
+            pass  # an overlapping request recorded the first view a moment ago
+        return 0
+    if now <= row.last_seen_at:
+        return 0  # the clock went backwards, or two requests in the same instant: nothing to record
+    credit = _credit_seconds(row, now)
+    # Plain SQL for the same reason as the read (modules/selectors.py, LESSON_ROWS_SQL).
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE modules_moduleprogress SET seconds_spent = seconds_spent + %s, last_seen_at = %s"
+            " WHERE id = %s AND last_seen_at = %s",
+            [credit, adapt(now), row.pk, adapt(row.last_seen_at)],
+        )
+        updated = cursor.rowcount
+    return credit if updated else 0
 
 
 @transaction.atomic
@@ -179,6 +210,8 @@ def _load_modules(course, module_specs, report):
     for offset, module in enumerate([*moving, *orphans], start=1):
         module.position = 10000 + offset
         Module.objects.filter(pk=module.pk).update(position=module.position)
+    if moving or orphans:
+        content_forget()  # update() sends no signal, and the module order has changed
     for position, spec in enumerate(module_specs, start=1):
         values = {
             "position": position,

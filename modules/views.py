@@ -66,7 +66,7 @@ def course_detail(request, slug):
 @require_GET
 def module_detail(request, course_slug, module_slug):
     course = _course_or_404(course_slug)
-    progress = selectors.course_progress(user=request.user, course=course)
+    progress = selectors.lesson_progress(user=request.user, course=course)
     state = _module_or_404(progress, module_slug)
     if not progress.is_enrolled:
         messages.info(request, "Read the disclosures and enrol to open the modules.")
@@ -83,7 +83,7 @@ def module_detail(request, course_slug, module_slug):
             },
             status=403,
         )
-    services.module_view_record(enrollment=progress.enrollment, module=state.module)
+    services.module_view_record(progress=progress, module=state.module)
     previous, following = progress.neighbours(state.module)
     return render(
         request,

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from modules.models import Enrollment, ModuleProgress
-from modules.selectors import course_progress
+from modules.selectors import course_progress, lesson_progress
 from modules.services import LearnerPathError, enrollment_create, module_complete, module_view_record
 from tests.factories import EnrollmentFactory, course_with_modules
 
@@ -199,8 +199,13 @@ def test_time_spent_is_the_gap_between_requests_capped(learner, course, settings
     enrollment = EnrollmentFactory(user=learner, course=course)
     module = course.modules.get(slug="m1")
     start = timezone.now()
-    module_view_record(enrollment=enrollment, module=module, now=start)
-    module_view_record(enrollment=enrollment, module=module, now=start + timedelta(seconds=120))
+    module_view_record(progress=lesson_progress(user=learner, course=course), module=module, now=start)
+    credited = module_view_record(
+        progress=lesson_progress(user=learner, course=course),
+        module=module,
+        now=start + timedelta(seconds=120),
+    )
+    assert credited == 120
     progress = module_complete(enrollment=enrollment, module=module, now=start + timedelta(hours=5))
     assert progress.seconds_spent == 120 + 900
     assert progress.first_viewed_at == start
@@ -210,9 +215,34 @@ def test_clock_going_backwards_credits_no_negative_time(learner, course):
     enrollment = EnrollmentFactory(user=learner, course=course)
     module = course.modules.get(slug="m1")
     now = timezone.now()
-    module_view_record(enrollment=enrollment, module=module, now=now)
-    progress = module_view_record(enrollment=enrollment, module=module, now=now - timedelta(minutes=5))
+    module_view_record(progress=lesson_progress(user=learner, course=course), module=module, now=now)
+    earlier = now - timedelta(minutes=5)
+    module_view_record(progress=lesson_progress(user=learner, course=course), module=module, now=earlier)
+    progress = ModuleProgress.objects.get(enrollment=enrollment, module=module)
     assert progress.seconds_spent == 0
+    assert progress.last_seen_at == now
+
+
+def test_overlapping_lesson_requests_credit_one_gap_once(learner, course):
+    """Two requests that read the same row: the second UPDATE matches nothing and credits nothing."""
+    enrollment = EnrollmentFactory(user=learner, course=course)
+    module = course.modules.get(slug="m1")
+    start = timezone.now()
+    module_view_record(progress=lesson_progress(user=learner, course=course), module=module, now=start)
+    first_read = lesson_progress(user=learner, course=course)
+    second_read = lesson_progress(user=learner, course=course)
+    later = start + timedelta(seconds=60)
+    assert module_view_record(progress=first_read, module=module, now=later) == 60
+    assert module_view_record(progress=second_read, module=module, now=later + timedelta(seconds=1)) == 0
+    assert ModuleProgress.objects.get(enrollment=enrollment, module=module).seconds_spent == 60
+
+
+def test_lesson_visit_to_a_locked_module_records_nothing(learner, course):
+    EnrollmentFactory(user=learner, course=course)
+    locked = course.modules.get(slug="m2")
+    with pytest.raises(LearnerPathError):
+        module_view_record(progress=lesson_progress(user=learner, course=course), module=locked)
+    assert not ModuleProgress.objects.filter(module=locked).exists()
 
 
 def test_completion_rule_names_what_is_missing(learner, course):

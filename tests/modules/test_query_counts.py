@@ -12,6 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 def count_queries(client, url):
+    """Queries of a second, warm request: the first one fills the cache (session, user, course)."""
+    client.get(url)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200, response.status_code
@@ -32,6 +34,7 @@ def test_catalogue_queries_do_not_grow_with_courses(client, size, django_assert_
         course_with_modules(2)
     user = enrolled_learner_in(course_with_modules(2))
     client.force_login(user)
+    client.get(reverse("catalogue"))  # fills the cache
     with django_assert_max_num_queries(5):
         assert client.get(reverse("catalogue")).status_code == 200
 
@@ -50,7 +53,9 @@ def test_course_and_module_pages_cost_the_same_with_1_and_50_modules(client):
         )
     assert counts[1] == counts[50], counts
     course_page, module_page, dashboard = counts[50]
-    assert course_page <= 10 and module_page <= 16 and dashboard <= 10, counts
+    # Warm requests; cache reads (session, user, content version) are counted like any statement.
+    # Module page: 3 cache reads, the learner's rows, the time update.
+    assert course_page <= 6 and module_page <= 5 and dashboard <= 7, counts
 
 
 def test_pages_cost_the_same_with_1_and_50_learners_enrolled(client):

@@ -1,0 +1,22 @@
+"""Replace the content version (modules/selectors.py) whenever cached course structure changes.
+
+Signals, because courses, modules and quizzes are changed from the admin, from `load_course` and
+from GIFT imports alike. Saves that bypass signals (queryset.update) call content_forget().
+"""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from modules.models import Course, Module
+from modules.selectors import content_forget
+from quizzes.models import Quiz
+
+
+@receiver(post_save, sender=Course, dispatch_uid="modules.course_saved")
+@receiver(post_delete, sender=Course, dispatch_uid="modules.course_deleted")
+@receiver(post_save, sender=Module, dispatch_uid="modules.module_saved")
+@receiver(post_delete, sender=Module, dispatch_uid="modules.module_deleted")
+@receiver(post_save, sender=Quiz, dispatch_uid="modules.quiz_saved")
+@receiver(post_delete, sender=Quiz, dispatch_uid="modules.quiz_deleted")
+def content_changed(sender, **kwargs):
+    content_forget()
