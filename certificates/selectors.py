@@ -33,10 +33,25 @@ def certificate_for_verification(code):
     )
 
 
+TRANSCRIPT_FIELDS = (
+    "user_id",
+    "course_id",
+    "serial",
+    "verification_code",
+    "course_title",
+    "completion_date",
+    "contact_hours",
+    "revoked_at",
+)
+
+
 def transcript_rows(*, user):
-    """Every certificate of the learner, newest first, and the total hours of the live ones."""
+    """Every certificate of the learner, newest first, and the total hours of the live ones.
+
+    Only the columns a transcript shows are read (the dashboard reads this on every visit).
+    """
     certificates = list(
-        Certificate.objects.filter(user=user).defer("pdf").order_by("-completion_date", "-pk")
+        Certificate.objects.filter(user=user).only(*TRANSCRIPT_FIELDS).order_by("-completion_date", "-pk")
     )
     total = sum((c.contact_hours for c in certificates if c.is_live), Decimal("0.00"))
     return certificates, total

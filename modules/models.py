@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.functional import cached_property
 
 from modules.markdown import render_markdown
 
@@ -68,6 +70,12 @@ class Course(models.Model):
             kwargs["update_fields"] = {*kwargs["update_fields"], "references_html"}
         super().save(*args, **kwargs)
 
+    # cached_property: the courses and modules kept per worker (modules.selectors) work their
+    # URLs out once, instead of a {% url %} lookup on every page.
+    @cached_property
+    def learner_url(self):
+        return reverse("course_detail", args=[self.slug])
+
 
 class Planner(models.Model):
     """A planner or author of a course, shown in the disclosures and on the activity file."""
@@ -126,6 +134,14 @@ class Module(models.Model):
         if kwargs.get("update_fields") is not None and "body_markdown" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
         super().save(*args, **kwargs)
+
+    @cached_property
+    def learner_url(self):
+        return reverse("module_detail", args=[self.course.slug, self.slug])
+
+    @cached_property
+    def complete_url(self):
+        return reverse("module_complete", args=[self.course.slug, self.slug])
 
 
 class Enrollment(models.Model):

@@ -15,8 +15,9 @@ from modules.models import Course, Enrollment, Module, ModuleProgress
 from quizzes.selectors import PostTestStatus, post_test_status, post_test_statuses
 
 CONTENT_VERSION_KEY = "modules:content-version"
-# slug -> Course with its modules, for the content version under "version" (course_for_learner).
-_course_memo = {}
+# Content read by this worker for the content version stored under "version": course slug ->
+# Course with its modules (course_for_learner), ("catalogue", day) -> courses (catalogue_courses).
+_content_by_version = {}
 
 COMPLETE = "complete"
 OPEN = "open"
@@ -335,30 +336,31 @@ def lesson_progress(*, user, course):
     return CourseProgress(course=course, enrollment=enrollment, modules=states)
 
 
-def dashboard_progress(*, user):
-    """Every course the user is enrolled in, with its progress, in a fixed number of queries."""
+def dashboard_progress(*, user, certificates):
+    """Every course the user is enrolled in, with its progress, in a fixed number of queries.
+
+    `certificates` are the learner's certificates the page already read for the transcript
+    (certificates.selectors.transcript_rows); the live one of each course comes from them.
+    """
     enrollments = list(
         Enrollment.objects.filter(user=user)
-        .select_related("course__quiz", "evaluation", "attestation")
+        .select_related("evaluation", "attestation")
         .order_by("-created_at")
     )
-    course_ids = [e.course_id for e in enrollments]
-    modules_by_course = {}
-    for module in Module.objects.filter(course_id__in=course_ids).order_by("course_id", "position"):
-        modules_by_course.setdefault(module.course_id, []).append(module)
+    courses = courses_by_id([e.course_id for e in enrollments])
     progress_by_enrollment = {}
     for row in ModuleProgress.objects.filter(enrollment__in=enrollments):
         progress_by_enrollment.setdefault(row.enrollment_id, []).append(row)
-    post_tests = post_test_statuses(user=user, courses=[e.course for e in enrollments])
-    certificates = live_certificates(user=user, courses=[e.course for e in enrollments])
+    post_tests = post_test_statuses(user=user, courses=list(courses.values()))
+    live = {c.course_id: c for c in certificates if c.is_live}
     return [
         build_course_progress(
-            e.course,
+            courses[e.course_id],
             e,
-            modules_by_course.get(e.course_id, []),
+            course_modules(courses[e.course_id]),
             progress_by_enrollment.get(e.pk, []),
             post_tests.get(e.course_id),
-            certificates.get(e.course_id),
+            live.get(e.course_id),
         )
         for e in enrollments
     ]
@@ -373,13 +375,22 @@ def live_certificates(*, user, courses):
 
 
 def catalogue_courses():
-    """Published courses a learner can still take for credit, with their module counts."""
+    """Published courses a learner can still take for credit, with their module counts.
+
+    Kept per worker for the content version and the day, like course_for_learner; the list is
+    shared by the worker's requests, so treat it as read-only.
+    """
     today = timezone.localdate()
-    return (
-        Course.objects.filter(is_published=True, expiry_date__gte=today, release_date__lte=today)
-        .annotate(module_count=Count("modules", filter=Q(modules__isnull=False)))
-        .order_by("title")
-    )
+    memo = _content_memo()
+    courses = memo.get(("catalogue", today))
+    if courses is None:
+        courses = tuple(
+            Course.objects.filter(is_published=True, expiry_date__gte=today, release_date__lte=today)
+            .annotate(module_count=Count("modules", filter=Q(modules__isnull=False)))
+            .order_by("title")
+        )
+        memo[("catalogue", today)] = courses
+    return courses
 
 
 def enrolled_course_ids(*, user):
@@ -398,18 +409,44 @@ def course_for_learner(slug):
     one small cache read instead of three ORM queries (README "Performance"). Callers get a copy
     of the course; treat its modules as read-only, they are shared by the worker's requests.
     """
-    version = _content_version()
-    if _course_memo.get("version") != version:
-        _course_memo.clear()
-        _course_memo["version"] = version
-    course = _course_memo.get(slug)
+    memo = _content_memo()
+    course = memo.get(slug)
     if course is None:
         course = Course.objects.filter(slug=slug, is_published=True).select_related("quiz").first()
         if course is None:
             return None
-        course.cached_modules = tuple(course.modules.order_by("position"))
-        _course_memo[slug] = course
+        memo[slug] = _with_modules(course, course.modules.order_by("position"))
     return copy(course)
+
+
+def courses_by_id(ids):
+    """Courses by id (published or not: a learner keeps seeing what they enrolled in), each with its
+    quiz and modules, kept per worker like course_for_learner."""
+    memo = _content_memo()
+    missing = [pk for pk in ids if ("id", pk) not in memo]
+    if missing:
+        modules = {}
+        for module in Module.objects.filter(course_id__in=missing).order_by("course_id", "position"):
+            modules.setdefault(module.course_id, []).append(module)
+        for course in Course.objects.filter(pk__in=missing).select_related("quiz"):
+            memo[("id", course.pk)] = _with_modules(course, modules.get(course.pk, []))
+    return {pk: copy(memo[("id", pk)]) for pk in ids if ("id", pk) in memo}
+
+
+def _with_modules(course, modules):
+    course.cached_modules = tuple(modules)
+    for module in course.cached_modules:
+        module.course = course  # their URLs need the slug; no query per module
+    return course
+
+
+def _content_memo():
+    """This worker's dict of content read for the current content version (emptied when it changes)."""
+    version = _content_version()
+    if _content_by_version.get("version") != version:
+        _content_by_version.clear()
+        _content_by_version["version"] = version
+    return _content_by_version
 
 
 def course_modules(course):

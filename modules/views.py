@@ -129,7 +129,7 @@ def dashboard(request):
         request,
         "modules/dashboard.html",
         {
-            "rows": selectors.dashboard_progress(user=request.user),
+            "rows": selectors.dashboard_progress(user=request.user, certificates=certificates),
             "certificates": certificates,
             "total_hours": total_hours,
         },

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from modules.selectors import course_for_learner, course_progress
@@ -11,22 +12,30 @@ from quizzes.grading import GradingError
 from quizzes.presentation import question_views, review_shows_answers, with_correct_answers
 
 
-def _context_or_404(request, slug):
-    """(course, quiz); Http404 when the course or its post-test is missing. Closes expired attempts."""
+def _context_or_404(request, slug, *, close_expired=True):
+    """(course, quiz); Http404 when the course or its post-test is missing.
+
+    Closes the learner's expired attempts, unless the caller loads its attempt through
+    _attempt_or_404, which closes that one (a learner has at most one open attempt per quiz).
+    """
     course = course_for_learner(slug)
     if course is None:
         raise Http404("No such course.")
     quiz = services.quiz_for_course(course)
     if quiz is None:
         raise Http404("This course has no post-test.")
-    services.attempt_close_expired(user=request.user, quiz=quiz)
+    if close_expired:
+        services.attempt_close_expired(user=request.user, quiz=quiz)
     return course, quiz
 
 
 def _attempt_or_404(request, quiz, number):
+    """The learner's attempt (404 for anyone else's), graded as it stood if its deadline has passed."""
     attempt = selectors.attempt_for_learner(user=request.user, quiz=quiz, number=number)
     if attempt is None:
         raise Http404("No such attempt.")
+    if attempt.is_open and attempt.deadline is not None and attempt.deadline < timezone.now():
+        attempt = services.attempt_submit(attempt=attempt)
     return attempt
 
 
@@ -67,7 +76,7 @@ def post_test(request, slug):
 @login_required
 @require_http_methods(["GET", "POST"])
 def attempt_detail(request, slug, number):
-    course, quiz = _context_or_404(request, slug)
+    course, quiz = _context_or_404(request, slug, close_expired=False)
     attempt = _attempt_or_404(request, quiz, number)
     if not attempt.is_open:
         return redirect("attempt_review", slug=course.slug, number=attempt.number)
@@ -105,7 +114,7 @@ def attempt_detail(request, slug, number):
 @login_required
 @require_GET
 def attempt_summary(request, slug, number):
-    course, quiz = _context_or_404(request, slug)
+    course, quiz = _context_or_404(request, slug, close_expired=False)
     attempt = _attempt_or_404(request, quiz, number)
     if not attempt.is_open:
         return redirect("attempt_review", slug=course.slug, number=attempt.number)
@@ -125,7 +134,7 @@ def attempt_summary(request, slug, number):
 @login_required
 @require_POST
 def attempt_submit(request, slug, number):
-    course, quiz = _context_or_404(request, slug)
+    course, quiz = _context_or_404(request, slug, close_expired=False)
     attempt = _attempt_or_404(request, quiz, number)
     services.attempt_submit(attempt=attempt)
     return redirect("attempt_review", slug=course.slug, number=attempt.number)
