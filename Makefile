@@ -64,7 +64,7 @@ clean:
 .PHONY: bench
 bench: DB ?= sqlite
 bench: LEARNERS ?= 10000
-bench: WORKERS ?= 4
+bench: WORKERS ?= $(shell nproc)
 bench: CONNECTIONS ?= 32
 bench: DURATION ?= 10
 bench: $(VENV)/.dev

@@ -46,7 +46,9 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--learners", type=int, default=10_000, help="learners at the last growth step")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    # One sync worker per CPU: the pages are CPU-bound (the database is local or a short hop away),
+    # so extra workers only add context switches (README "Performance").
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn sync workers")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
     parser.add_argument("--duration", type=int, default=10, help="seconds per measured wrk run")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured wrk before each run")

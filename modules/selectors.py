@@ -394,9 +394,16 @@ def catalogue_courses():
 
 
 def enrolled_course_ids(*, user):
+    """Ids of the courses the user is enrolled in: the catalogue's "Continue" buttons.
+
+    Plain SQL, like the lesson page's read (LESSON_ROWS_SQL): the catalogue is the other page every
+    visit starts from, and this one-column read is the only statement it runs besides the cache.
+    """
     if not user.is_authenticated:
         return set()
-    return set(Enrollment.objects.filter(user=user).values_list("course_id", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT course_id FROM modules_enrollment WHERE user_id = %s", [user.pk])
+        return {course_id for (course_id,) in cursor.fetchall()}
 
 
 def course_for_learner(slug):
