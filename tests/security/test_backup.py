@@ -61,3 +61,17 @@ def test_restore_refuses_a_backup_with_a_tampered_pdf(tmp_path, learner, course,
     with pytest.raises(CommandError, match="no longer matches"):
         call_command("restore", str(tampered), yes=True, stdout=StringIO())
     assert Certificate.objects.get().pdf_sha256 != "0" * 64
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_session_from_after_the_backup_does_not_survive_the_restore(tmp_path, client, learner):
+    """Sessions and users are cached in a table flush does not touch: restore empties the cache."""
+    backup = tmp_path / "backup.json.gz"
+    call_command("backup", output=str(backup), stdout=StringIO())
+    newcomer = User.objects.create_user(email="newcomer@example.com", password="a-long-passphrase")
+    client.force_login(newcomer)
+    assert client.get(reverse("dashboard")).status_code == 200  # session and user now cached
+    call_command("restore", str(backup), yes=True, stdout=StringIO())
+    assert not User.objects.filter(email="newcomer@example.com").exists()
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 302 and reverse("login") in response.url

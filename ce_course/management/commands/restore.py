@@ -4,6 +4,7 @@ import tempfile
 from pathlib import Path
 
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -37,6 +38,9 @@ class Command(BaseCommand):
                 # flush re-creates the role groups (post_migrate); the backup brings its own, with its ids.
                 Group.objects.all().delete()
                 call_command("loaddata", str(plain), verbosity=0)
+                # flush sends no signals: cached sessions and users from before the restore must go
+                # (the cache is a table in this database, so this is undone with a failed restore).
+                cache.clear()
                 mismatched = [
                     c.serial
                     for c in Certificate.objects.only("serial", "pdf", "pdf_sha256").iterator(chunk_size=200)
