@@ -165,6 +165,8 @@ class ModuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
             raise PermissionDenied
         modules = list(module.course.modules.order_by("position"))
+        for each in modules:
+            each.course = module.course  # the pager's links need the slug: no query per module
         progress = build_course_progress(module.course, None, modules, [])
         previous, following = progress.neighbours(module)
         return render(

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from uuid import uuid4
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -15,9 +15,10 @@ from modules.models import Course, Enrollment, Module, ModuleProgress
 from quizzes.selectors import PostTestStatus, post_test_status, post_test_statuses
 
 CONTENT_VERSION_KEY = "modules:content-version"
-# Content read by this worker for the content version stored under "version": course slug ->
-# Course with its modules (course_for_learner), ("catalogue", day) -> courses (catalogue_courses).
-_content_by_version = {}
+# Content this worker has read, for one content version: (version, {key: value}) with the keys
+# ("slug", slug) and ("id", pk) -> Course with its modules, ("catalogue", day) -> courses. A new
+# version swaps in a new dict, so a thread still filling the old one cannot pollute the new one.
+_content_by_version = (None, {})
 
 COMPLETE = "complete"
 OPEN = "open"
@@ -417,12 +418,12 @@ def course_for_learner(slug):
     of the course; treat its modules as read-only, they are shared by the worker's requests.
     """
     memo = _content_memo()
-    course = memo.get(slug)
+    course = memo.get(("slug", slug))
     if course is None:
         course = Course.objects.filter(slug=slug, is_published=True).select_related("quiz").first()
         if course is None:
             return None
-        memo[slug] = _with_modules(course, course.modules.order_by("position"))
+        memo[("slug", slug)] = _with_modules(course, course.modules.order_by("position"))
     return copy(course)
 
 
@@ -444,16 +445,19 @@ def _with_modules(course, modules):
     course.cached_modules = tuple(modules)
     for module in course.cached_modules:
         module.course = course  # their URLs need the slug; no query per module
+    course.learner_url  # noqa: B018 - worked out now, so every copy handed out carries it
     return course
 
 
 def _content_memo():
-    """This worker's dict of content read for the current content version (emptied when it changes)."""
+    """This worker's dict of content read for the current content version (a new one when it changes)."""
+    global _content_by_version
     version = _content_version()
-    if _content_by_version.get("version") != version:
-        _content_by_version.clear()
-        _content_by_version["version"] = version
-    return _content_by_version
+    held_version, memo = _content_by_version
+    if held_version != version:
+        memo = {}
+        _content_by_version = (version, memo)
+    return memo
 
 
 def course_modules(course):
@@ -477,6 +481,10 @@ def content_forget():
     """Course content changed: every cached course structure is stale from now on.
 
     The cache is a table in the same database, so inside a transaction the new version becomes
-    visible together with the change it stands for, and is undone with it.
+    visible together with the change it stands for, and is undone with it. It is replaced once
+    more after the commit: a worker that read the old rows while the change was in flight, or
+    whose cache.add() of a missing version won a race with this set(), holds them under a
+    version that is then no longer current.
     """
     cache.set(CONTENT_VERSION_KEY, uuid4().hex, None)
+    transaction.on_commit(lambda: cache.set(CONTENT_VERSION_KEY, uuid4().hex, None))

@@ -87,3 +87,10 @@ def test_callers_get_their_own_copy_of_the_course(course):
     first = course_for_learner(course.slug)
     first.title = "Changed by one request only"
     assert course_for_learner(course.slug).title == course.title
+
+
+@pytest.mark.parametrize("slug", ["version", "catalogue", "id"])
+def test_slugs_that_look_like_memo_keys_are_just_unknown_courses(client, course, slug):
+    course_for_learner(course.slug)  # the worker's memo now holds something
+    assert client.get(reverse("course_detail", args=[slug])).status_code == 404
+    assert course_for_learner(slug) is None
