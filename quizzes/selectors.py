@@ -88,9 +88,29 @@ def post_test_statuses(*, user, courses):
 
 
 def attempt_for_learner(*, user, quiz, number):
-    """The learner's own attempt by number, or None: another learner's attempt is never found."""
-    return Attempt.objects.filter(user=user, quiz=quiz, number=number).select_related("quiz").first()
+    """The learner's own attempt by number, or None: another learner's attempt is never found.
+
+    `quiz` (usually the worker's copy that came with course_for_learner) is attached to the
+    attempt, so reading attempt.quiz costs no query and the statement needs no join.
+    """
+    try:
+        attempt = Attempt.objects.get(user=user, quiz=quiz, number=number)
+    except Attempt.DoesNotExist:
+        return None
+    attempt.quiz = quiz
+    return attempt
 
 
-def attempt_rows(attempt):
-    return list(attempt.questions.order_by("position"))
+def attempt_answers(attempt):
+    """The attempt's questions in order with their saved answers only (no snapshot, no key).
+
+    Enough for quizzes.presentation.question_inputs_html, which reads the snapshots of the few
+    questions it has to render in one more statement.
+    """
+    return list(attempt.questions.order_by("position").only("id", "attempt_id", "position", "response"))
+
+
+def attempt_rows(attempt, *, with_keys=True):
+    """The attempt's questions in order. Pages that only show them skip the grading keys."""
+    rows = attempt.questions.order_by("position")
+    return list(rows if with_keys else rows.defer("key"))

@@ -9,7 +9,12 @@ from modules.selectors import course_for_learner, course_progress
 from quizzes import selectors, services
 from quizzes.forms import answers_from_post
 from quizzes.grading import GradingError
-from quizzes.presentation import question_views, review_shows_answers, with_correct_answers
+from quizzes.presentation import (
+    question_inputs_html,
+    question_views,
+    review_shows_answers,
+    with_correct_answers,
+)
 
 
 def _context_or_404(request, slug, *, close_expired=True):
@@ -80,10 +85,10 @@ def attempt_detail(request, slug, number):
     attempt = _attempt_or_404(request, quiz, number)
     if not attempt.is_open:
         return redirect("attempt_review", slug=course.slug, number=attempt.number)
-    rows = selectors.attempt_rows(attempt)
     wants_json = request.headers.get("X-Requested-With") == "fetch"
     status = 200
     if request.method == "POST":
+        rows = selectors.attempt_rows(attempt, with_keys=False)
         try:
             saved = services.attempt_save(attempt=attempt, answers=answers_from_post(rows, request.POST))
         except GradingError as error:
@@ -106,7 +111,12 @@ def attempt_detail(request, slug, number):
     return render(
         request,
         "quizzes/attempt.html",
-        {"course": course, "quiz": quiz, "attempt": attempt, "questions": question_views(rows)},
+        {
+            "course": course,
+            "quiz": quiz,
+            "attempt": attempt,
+            "question_inputs": question_inputs_html(attempt, selectors.attempt_answers(attempt)),
+        },
         status=status,
     )
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from accounts.roles import AUTHORS, CE_BOARD
 from tests.factories import LicenseFactory, UserFactory, course_with_modules
@@ -64,6 +65,14 @@ def course(db):
 def login(client, user):
     client.force_login(user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def empty_cache(django_db_setup, django_db_blocker):
+    """Each test starts with an empty cache: it is a table that flush (transactional tests) leaves
+    alone, and ids repeat from test to test, so entries from an earlier test could look current."""
+    with django_db_blocker.unblock():
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)
