@@ -124,7 +124,7 @@ def question_inputs_html(attempt, rows):
     invalidating: each question is frozen in its row when the attempt starts, and a changed answer
     has a different digest. Only questions never shown with their current answer are rendered (their
     snapshots read in one statement); one read and at most one write, whatever the question count.
-    `rows` are the learner's own (quizzes.selectors.attempt_answers).
+    `rows` are the learner's own (the `answers` of quizzes.selectors.attempt_with_answers).
     """
     # The start time as well as the id: an id reused after a restore can never meet this entry.
     key = f"quizzes:attempt-inputs:{attempt.pk}:{attempt.started_at.timestamp()}"
@@ -133,7 +133,7 @@ def question_inputs_html(attempt, rows):
     to_render = [row for row in rows if held.get(row.pk, (None,))[0] != digests[row.pk]]
     if not to_render:
         return [mark_safe(held[row.pk][1]) for row in rows]  # our template's output, escaped when rendered
-    # Rows from attempt_answers() carry only the answer: read whole the ones to render, at once.
+    # The page's rows carry only the saved answer: read whole the ones to render, at once.
     whole = AttemptQuestion.objects.filter(pk__in=[row.pk for row in to_render]).defer("key")
     for row in whole:
         html = render_to_string("quizzes/_question_input.html", {"q": question_view(row)})

@@ -2,7 +2,10 @@
 
 from dataclasses import dataclass, field
 
-from quizzes.models import Attempt, Quiz
+from django.db import connection
+
+from ce_course.plain_sql import db_datetime, db_json, fetch_rows
+from quizzes.models import Attempt, AttemptQuestion, Quiz
 
 
 @dataclass(frozen=True)
@@ -101,13 +104,52 @@ def attempt_for_learner(*, user, quiz, number):
     return attempt
 
 
-def attempt_answers(attempt):
-    """The attempt's questions in order with their saved answers only (no snapshot, no key).
+# The attempt page is reloaded and returned to throughout a post-test, so its read is plain SQL
+# (ce_course/plain_sql.py says why): the attempt and each question's saved answer, in one statement.
+ATTEMPT_PAGE_SQL = """
+    SELECT a.id, a.number, a.started_at, a.deadline, a.submitted_at, q.id, q.position, q.response
+    FROM quizzes_attempt a
+    LEFT JOIN quizzes_attemptquestion q ON q.attempt_id = a.id
+    WHERE a.user_id = %s AND a.quiz_id = %s AND a.number = %s
+    ORDER BY q.position
+"""
+ATTEMPT_PAGE_FIELDS = ["id", "user_id", "quiz_id", "number", "started_at", "deadline", "submitted_at"]
+ANSWER_FIELDS = ["id", "attempt_id", "position", "response"]
 
-    Enough for quizzes.presentation.question_inputs_html, which reads the snapshots of the few
-    questions it has to render in one more statement.
+
+def attempt_with_answers(*, user, quiz, number):
+    """The learner's own attempt by number with `answers` (its questions in order, each with only
+    its saved answer), or None. Like attempt_for_learner, another learner's attempt is never found.
+
+    The attempt carries the columns the attempt page uses; any other is loaded on first access.
+    quizzes.presentation.question_inputs_html reads the snapshots of the questions it renders.
     """
-    return list(attempt.questions.order_by("position").only("id", "attempt_id", "position", "response"))
+    rows = fetch_rows(ATTEMPT_PAGE_SQL, [user.pk, quiz.pk, number])
+    if not rows:
+        return None
+    attempt_id, number, started_at, deadline, submitted_at = rows[0][:5]
+    attempt = Attempt.from_db(
+        connection.alias,
+        ATTEMPT_PAGE_FIELDS,
+        [
+            attempt_id,
+            user.pk,
+            quiz.pk,
+            number,
+            db_datetime(started_at),
+            db_datetime(deadline),
+            db_datetime(submitted_at),
+        ],
+    )
+    attempt.quiz = quiz
+    attempt.answers = [
+        AttemptQuestion.from_db(
+            connection.alias, ANSWER_FIELDS, [row_id, attempt_id, position, db_json(response)]
+        )
+        for *_, row_id, position, response in rows
+        if row_id is not None
+    ]
+    return attempt
 
 
 def attempt_rows(attempt, *, with_keys=True):

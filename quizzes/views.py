@@ -34,9 +34,13 @@ def _context_or_404(request, slug, *, close_expired=True):
     return course, quiz
 
 
-def _attempt_or_404(request, quiz, number):
-    """The learner's attempt (404 for anyone else's), graded as it stood if its deadline has passed."""
-    attempt = selectors.attempt_for_learner(user=request.user, quiz=quiz, number=number)
+def _attempt_or_404(request, quiz, number, *, with_answers=False):
+    """The learner's attempt (404 for anyone else's), graded as it stood if its deadline has passed.
+
+    with_answers: the attempt page's read, with `answers` (selectors.attempt_with_answers).
+    """
+    find = selectors.attempt_with_answers if with_answers else selectors.attempt_for_learner
+    attempt = find(user=request.user, quiz=quiz, number=number)
     if attempt is None:
         raise Http404("No such attempt.")
     if attempt.is_open and attempt.deadline is not None and attempt.deadline < timezone.now():
@@ -82,7 +86,7 @@ def post_test(request, slug):
 @require_http_methods(["GET", "POST"])
 def attempt_detail(request, slug, number):
     course, quiz = _context_or_404(request, slug, close_expired=False)
-    attempt = _attempt_or_404(request, quiz, number)
+    attempt = _attempt_or_404(request, quiz, number, with_answers=True)
     if not attempt.is_open:
         return redirect("attempt_review", slug=course.slug, number=attempt.number)
     wants_json = request.headers.get("X-Requested-With") == "fetch"
@@ -115,7 +119,7 @@ def attempt_detail(request, slug, number):
             "course": course,
             "quiz": quiz,
             "attempt": attempt,
-            "question_inputs": question_inputs_html(attempt, selectors.attempt_answers(attempt)),
+            "question_inputs": question_inputs_html(attempt, attempt.answers),
         },
         status=status,
     )
