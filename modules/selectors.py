@@ -13,7 +13,8 @@ from django.utils import timezone
 from ce_course.plain_sql import db_datetime, fetch_rows
 from certificates.models import Certificate
 from modules.models import Course, Enrollment, Module, ModuleProgress
-from quizzes.selectors import PostTestStatus, post_test_status, post_test_statuses
+from quizzes.models import Attempt
+from quizzes.selectors import PostTestStatus, post_test_status, quiz_of
 
 CONTENT_VERSION_KEY = "modules:content-version"
 # Content this worker has read, for one content version: (version, {key: value}) with the keys
@@ -210,10 +211,17 @@ def _steps(course, enrollment, states, post_test):
     return steps
 
 
+def _has(enrollment, relation):
+    """Whether the enrolment has its evaluation / attestation: the flag a plain-SQL read set
+    (dashboard_progress), else the related object."""
+    flag = getattr(enrollment, f"has_{relation}", None)
+    return flag if flag is not None else hasattr(enrollment, relation)
+
+
 def _certificate_steps(course, enrollment, minutes_spent, certificate):
     certificate_url = reverse("certificate", args=[course.slug])
-    evaluated = enrollment is not None and hasattr(enrollment, "evaluation")
-    attested = enrollment is not None and hasattr(enrollment, "attestation")
+    evaluated = enrollment is not None and _has(enrollment, "evaluation")
+    attested = enrollment is not None and _has(enrollment, "attestation")
     missing = max(course.minimum_minutes - minutes_spent, 0)
     time_label = "Attest the time you spent"
     if missing:
@@ -327,34 +335,89 @@ def lesson_progress(*, user, course):
     return CourseProgress(course=course, enrollment=enrollment, modules=states)
 
 
+# The dashboard's three reads are plain SQL too (ce_course/plain_sql.py says why): each learner's
+# enrolments with whether the evaluation and attestation exist, their module rows, their attempts.
+DASHBOARD_ENROLLMENTS_SQL = """
+    SELECT e.id, e.course_id, e.completed_at,
+           EXISTS (SELECT 1 FROM certificates_evaluation v WHERE v.enrollment_id = e.id),
+           EXISTS (SELECT 1 FROM certificates_attestation t WHERE t.enrollment_id = e.id)
+    FROM modules_enrollment e
+    WHERE e.user_id = %s
+    ORDER BY e.created_at DESC, e.id DESC
+"""
+DASHBOARD_PROGRESS_SQL = """
+    SELECT p.id, p.enrollment_id, p.module_id, p.first_viewed_at, p.last_seen_at, p.completed_at,
+           p.seconds_spent
+    FROM modules_moduleprogress p
+    JOIN modules_enrollment e ON e.id = p.enrollment_id
+    WHERE e.user_id = %s
+"""
+DASHBOARD_ATTEMPTS_SQL = """
+    SELECT a.id, a.quiz_id, a.number, a.submitted_at, a.passed
+    FROM quizzes_attempt a
+    WHERE a.user_id = %s
+    ORDER BY a.number
+"""
+DASHBOARD_ATTEMPT_FIELDS = ["id", "user_id", "quiz_id", "number", "submitted_at", "passed"]
+
+
 def dashboard_progress(*, user, certificates):
     """Every course the user is enrolled in, with its progress, in a fixed number of queries.
 
     `certificates` are the learner's certificates the page already read for the transcript
-    (certificates.selectors.transcript_rows); the live one of each course comes from them.
+    (certificates.selectors.transcript_rows); the live one of each course comes from them. The
+    rows carry the columns the completion rule reads; any other is loaded on first access.
     """
-    enrollments = list(
-        Enrollment.objects.filter(user=user)
-        .select_related("evaluation", "attestation")
-        .order_by("-created_at")
-    )
-    courses = courses_by_id([e.course_id for e in enrollments])
-    progress_by_enrollment = {}
-    for row in ModuleProgress.objects.filter(enrollment__in=enrollments):
-        progress_by_enrollment.setdefault(row.enrollment_id, []).append(row)
-    post_tests = post_test_statuses(user=user, courses=list(courses.values()))
-    live = {c.course_id: c for c in certificates if c.is_live}
-    return [
-        build_course_progress(
-            courses[e.course_id],
-            e,
-            course_modules(courses[e.course_id]),
-            progress_by_enrollment.get(e.pk, []),
-            post_tests.get(e.course_id),
-            live.get(e.course_id),
+    alias = connection.alias
+    enrollments = []
+    for enrollment_id, course_id, completed_at, evaluated, attested in fetch_rows(
+        DASHBOARD_ENROLLMENTS_SQL, [user.pk]
+    ):
+        enrollment = Enrollment.from_db(
+            alias, ENROLLMENT_FIELDS, [enrollment_id, user.pk, course_id, db_datetime(completed_at)]
         )
-        for e in enrollments
-    ]
+        enrollment.has_evaluation, enrollment.has_attestation = bool(evaluated), bool(attested)
+        enrollments.append(enrollment)
+    progress_by_enrollment = {}
+    for row_id, enrollment_id, module_id, first, last, completed, seconds in fetch_rows(
+        DASHBOARD_PROGRESS_SQL, [user.pk]
+    ):
+        values = [
+            row_id,
+            enrollment_id,
+            module_id,
+            db_datetime(first),
+            db_datetime(last),
+            db_datetime(completed),
+            seconds,
+        ]
+        progress_by_enrollment.setdefault(enrollment_id, []).append(
+            ModuleProgress.from_db(alias, PROGRESS_FIELDS, values)
+        )
+    attempts_by_quiz = {}
+    for attempt_id, quiz_id, number, submitted_at, passed in fetch_rows(DASHBOARD_ATTEMPTS_SQL, [user.pk]):
+        values = [attempt_id, user.pk, quiz_id, number, db_datetime(submitted_at), passed]
+        attempts_by_quiz.setdefault(quiz_id, []).append(
+            Attempt.from_db(alias, DASHBOARD_ATTEMPT_FIELDS, values)
+        )
+    courses = courses_by_id([e.course_id for e in enrollments])
+    live = {c.course_id: c for c in certificates if c.is_live}
+    rows = []
+    for enrollment in enrollments:
+        course = courses[enrollment.course_id]
+        quiz = quiz_of(course)
+        post_test = PostTestStatus(quiz=quiz, attempts=attempts_by_quiz.get(getattr(quiz, "pk", None), []))
+        rows.append(
+            build_course_progress(
+                course,
+                enrollment,
+                course_modules(course),
+                progress_by_enrollment.get(enrollment.pk, []),
+                post_test,
+                live.get(enrollment.course_id),
+            )
+        )
+    return rows
 
 
 def live_certificates(*, user, courses):

@@ -76,20 +76,6 @@ def post_test_status(*, user, course):
     return PostTestStatus(quiz=quiz, attempts=attempts)
 
 
-def post_test_statuses(*, user, courses):
-    """PostTestStatus per course id, for many courses: one query for the attempts (courses come with their quiz)."""
-    quizzes = {course.pk: quiz for course in courses if (quiz := quiz_of(course)) is not None}
-    by_quiz = {}
-    for attempt in Attempt.objects.filter(user=user, quiz__in=quizzes.values()).order_by("number"):
-        by_quiz.setdefault(attempt.quiz_id, []).append(attempt)
-    return {
-        course.pk: PostTestStatus(
-            quiz=quizzes.get(course.pk), attempts=by_quiz.get(getattr(quizzes.get(course.pk), "pk", None), [])
-        )
-        for course in courses
-    }
-
-
 def attempt_for_learner(*, user, quiz, number):
     """The learner's own attempt by number, or None: another learner's attempt is never found.
 
