@@ -7,6 +7,7 @@ on both. Everything else uses the ORM.
 """
 
 import json
+from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
@@ -28,3 +29,26 @@ def db_datetime(value):
 def db_json(value):
     """A JSON column as plain SQL returns it (text on both databases), decoded like JSONField does."""
     return None if value is None else json.loads(value)
+
+
+def db_decimal(value, places=2):
+    """A decimal column as plain SQL returns it, as the Decimal the ORM would give.
+
+    PostgreSQL returns a Decimal; SQLite stores the column with numeric affinity and returns an int
+    or a float, whose shortest repr is exact for the few digits our columns hold (at most 8).
+    """
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+
+
+def instance(model, **values):
+    """A model instance from plain-SQL values, built as the ORM builds one (`Model.from_db`).
+
+    Keyword arguments by attname (`user_id`, not `user`); fields not given are deferred and loaded
+    on first access. from_db wants the values in the model's field order: this puts them there.
+    """
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
+    if len(names) != len(values):
+        raise TypeError(f"{model.__name__} has no field(s) {sorted(set(values) - set(names))}")
+    return model.from_db(connection.alias, names, [values[name] for name in names])

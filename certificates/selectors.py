@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from accounts.roles import is_board_reviewer
+from ce_course.plain_sql import db_datetime, db_decimal, fetch_rows, instance
 from certificates.models import Certificate
 from modules.models import Module
 
@@ -33,25 +34,38 @@ def certificate_for_verification(code):
     )
 
 
-TRANSCRIPT_FIELDS = (
-    "user_id",
-    "course_id",
-    "serial",
-    "verification_code",
-    "course_title",
-    "completion_date",
-    "contact_hours",
-    "revoked_at",
-)
+# The dashboard shows the transcript on every visit, so its read is plain SQL too
+# (ce_course/plain_sql.py says why).
+TRANSCRIPT_SQL = """
+    SELECT id, course_id, serial, verification_code, course_title, completion_date, contact_hours,
+           revoked_at
+    FROM certificates_certificate
+    WHERE user_id = %s
+    ORDER BY completion_date DESC, id DESC
+"""
 
 
 def transcript_rows(*, user):
     """Every certificate of the learner, newest first, and the total hours of the live ones.
 
-    Only the columns a transcript shows are read (the dashboard reads this on every visit).
+    The certificates carry the columns a transcript shows; any other is loaded on first access.
     """
-    certificates = list(
-        Certificate.objects.filter(user=user).only(*TRANSCRIPT_FIELDS).order_by("-completion_date", "-pk")
-    )
+    certificates = [
+        instance(
+            Certificate,
+            id=pk,
+            user_id=user.pk,
+            course_id=course_id,
+            serial=serial,
+            verification_code=code,
+            course_title=title,
+            completion_date=completed,
+            contact_hours=db_decimal(hours),
+            revoked_at=db_datetime(revoked),
+        )
+        for pk, course_id, serial, code, title, completed, hours, revoked in fetch_rows(
+            TRANSCRIPT_SQL, [user.pk]
+        )
+    ]
     total = sum((c.contact_hours for c in certificates if c.is_live), Decimal("0.00"))
     return certificates, total

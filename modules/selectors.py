@@ -2,15 +2,16 @@
 
 from copy import copy
 from dataclasses import dataclass, field
+from functools import lru_cache
 from uuid import uuid4
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from ce_course.plain_sql import db_datetime, fetch_rows
+from ce_course.plain_sql import db_datetime, fetch_rows, instance
 from certificates.models import Certificate
 from modules.models import Course, Enrollment, Module, ModuleProgress
 from quizzes.models import Attempt
@@ -141,8 +142,8 @@ class CourseProgress:
     def continue_url(self):
         step = self.current_step
         if step is None:
-            return reverse("course_detail", args=[self.course.slug])
-        return step.url or reverse("course_detail", args=[self.course.slug])
+            return course_urls(self.course.slug)["course_detail"]
+        return step.url or course_urls(self.course.slug)["course_detail"]
 
     def state_for(self, module):
         for state in self.modules:
@@ -185,10 +186,21 @@ POST_TEST_LABELS = {
 }
 
 
+@lru_cache(maxsize=1024)
+def course_urls(slug):
+    """The URLs of a course's stages: the same for as long as the process runs, so worked out once
+    (the dashboard builds every step of every course on each visit)."""
+    return {
+        name: reverse(name, args=[slug])
+        for name in ("course_detail", "post_test", "evaluation", "certificate")
+    }
+
+
 def _steps(course, enrollment, states, post_test):
-    course_url = reverse("course_detail", args=[course.slug])
+    urls = course_urls(course.slug)
+    course_url = urls["course_detail"]
     next_open = next((s.module for s in states if not s.is_complete), None)
-    modules_url = reverse("module_detail", args=[course.slug, next_open.slug]) if next_open else course_url
+    modules_url = next_open.learner_url if next_open else course_url
     enrolled = enrollment is not None
     steps = [
         Step("enrol", "Read the disclosures and enrol", enrolled, course_url),
@@ -205,7 +217,7 @@ def _steps(course, enrollment, states, post_test):
                 "post_test",
                 POST_TEST_LABELS[post_test.state],
                 enrolled and post_test.passed,
-                reverse("post_test", args=[course.slug]),
+                urls["post_test"],
             )
         )
     return steps
@@ -219,7 +231,8 @@ def _has(enrollment, relation):
 
 
 def _certificate_steps(course, enrollment, minutes_spent, certificate):
-    certificate_url = reverse("certificate", args=[course.slug])
+    urls = course_urls(course.slug)
+    certificate_url = urls["certificate"]
     evaluated = enrollment is not None and _has(enrollment, "evaluation")
     attested = enrollment is not None and _has(enrollment, "attestation")
     missing = max(course.minimum_minutes - minutes_spent, 0)
@@ -229,7 +242,7 @@ def _certificate_steps(course, enrollment, minutes_spent, certificate):
             f"Study at least {course.minimum_minutes} minutes ({missing} more to go), then attest your time"
         )
     return [
-        Step("evaluation", "Complete the evaluation", evaluated, reverse("evaluation", args=[course.slug])),
+        Step("evaluation", "Complete the evaluation", evaluated, urls["evaluation"]),
         Step("attestation", time_label, attested and not missing, certificate_url),
         Step("certificate", "Claim your certificate", certificate is not None, certificate_url),
     ]
@@ -283,16 +296,20 @@ LESSON_ROWS_SQL = """
     LEFT JOIN modules_moduleprogress p ON p.enrollment_id = e.id
     WHERE e.user_id = %s AND e.course_id = %s
 """
-ENROLLMENT_FIELDS = ["id", "user_id", "course_id", "completed_at"]
-PROGRESS_FIELDS = [
-    "id",
-    "enrollment_id",
-    "module_id",
-    "first_viewed_at",
-    "last_seen_at",
-    "completed_at",
-    "seconds_spent",
-]
+
+
+def _progress_row(row_id, enrollment_id, module_id, first, last, completed, seconds):
+    """A ModuleProgress from the columns LESSON_ROWS_SQL and DASHBOARD_PROGRESS_SQL select."""
+    return instance(
+        ModuleProgress,
+        id=row_id,
+        enrollment_id=enrollment_id,
+        module_id=module_id,
+        first_viewed_at=db_datetime(first),
+        last_seen_at=db_datetime(last),
+        completed_at=db_datetime(completed),
+        seconds_spent=seconds,
+    )
 
 
 def lesson_progress(*, user, course):
@@ -310,27 +327,18 @@ def lesson_progress(*, user, course):
     rows = fetch_rows(LESSON_ROWS_SQL, [user.pk, course.pk])
     enrollment = None
     progress_by_module = {}
-    for enrollment_id, enrollment_completed, progress_id, module_id, first, last, completed, seconds in rows:
+    for enrollment_id, enrollment_completed, *progress in rows:
         if enrollment is None:
-            enrollment = Enrollment.from_db(
-                connection.alias,
-                ENROLLMENT_FIELDS,
-                [enrollment_id, user.pk, course.pk, db_datetime(enrollment_completed)],
+            enrollment = instance(
+                Enrollment,
+                id=enrollment_id,
+                user_id=user.pk,
+                course_id=course.pk,
+                completed_at=db_datetime(enrollment_completed),
             )
-        if progress_id is not None:
-            progress_by_module[module_id] = ModuleProgress.from_db(
-                connection.alias,
-                PROGRESS_FIELDS,
-                [
-                    progress_id,
-                    enrollment_id,
-                    module_id,
-                    db_datetime(first),
-                    db_datetime(last),
-                    db_datetime(completed),
-                    seconds,
-                ],
-            )
+        if progress[0] is not None:  # the LEFT JOIN found a module row
+            row = _progress_row(progress[0], enrollment_id, *progress[1:])
+            progress_by_module[row.module_id] = row
     states = _module_states(course_modules(course), progress_by_module)
     return CourseProgress(course=course, enrollment=enrollment, modules=states)
 
@@ -358,7 +366,6 @@ DASHBOARD_ATTEMPTS_SQL = """
     WHERE a.user_id = %s
     ORDER BY a.number
 """
-DASHBOARD_ATTEMPT_FIELDS = ["id", "user_id", "quiz_id", "number", "submitted_at", "passed"]
 
 
 def dashboard_progress(*, user, certificates):
@@ -368,38 +375,35 @@ def dashboard_progress(*, user, certificates):
     (certificates.selectors.transcript_rows); the live one of each course comes from them. The
     rows carry the columns the completion rule reads; any other is loaded on first access.
     """
-    alias = connection.alias
     enrollments = []
     for enrollment_id, course_id, completed_at, evaluated, attested in fetch_rows(
         DASHBOARD_ENROLLMENTS_SQL, [user.pk]
     ):
-        enrollment = Enrollment.from_db(
-            alias, ENROLLMENT_FIELDS, [enrollment_id, user.pk, course_id, db_datetime(completed_at)]
+        enrollment = instance(
+            Enrollment,
+            id=enrollment_id,
+            user_id=user.pk,
+            course_id=course_id,
+            completed_at=db_datetime(completed_at),
         )
         enrollment.has_evaluation, enrollment.has_attestation = bool(evaluated), bool(attested)
         enrollments.append(enrollment)
     progress_by_enrollment = {}
-    for row_id, enrollment_id, module_id, first, last, completed, seconds in fetch_rows(
-        DASHBOARD_PROGRESS_SQL, [user.pk]
-    ):
-        values = [
-            row_id,
-            enrollment_id,
-            module_id,
-            db_datetime(first),
-            db_datetime(last),
-            db_datetime(completed),
-            seconds,
-        ]
-        progress_by_enrollment.setdefault(enrollment_id, []).append(
-            ModuleProgress.from_db(alias, PROGRESS_FIELDS, values)
-        )
+    for columns in fetch_rows(DASHBOARD_PROGRESS_SQL, [user.pk]):
+        row = _progress_row(*columns)
+        progress_by_enrollment.setdefault(row.enrollment_id, []).append(row)
     attempts_by_quiz = {}
     for attempt_id, quiz_id, number, submitted_at, passed in fetch_rows(DASHBOARD_ATTEMPTS_SQL, [user.pk]):
-        values = [attempt_id, user.pk, quiz_id, number, db_datetime(submitted_at), passed]
-        attempts_by_quiz.setdefault(quiz_id, []).append(
-            Attempt.from_db(alias, DASHBOARD_ATTEMPT_FIELDS, values)
+        attempt = instance(
+            Attempt,
+            id=attempt_id,
+            user_id=user.pk,
+            quiz_id=quiz_id,
+            number=number,
+            submitted_at=db_datetime(submitted_at),
+            passed=passed,
         )
+        attempts_by_quiz.setdefault(quiz_id, []).append(attempt)
     courses = courses_by_id([e.course_id for e in enrollments])
     live = {c.course_id: c for c in certificates if c.is_live}
     rows = []

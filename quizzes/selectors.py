@@ -2,9 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db import connection
-
-from ce_course.plain_sql import db_datetime, db_json, fetch_rows
+from ce_course.plain_sql import db_datetime, db_json, fetch_rows, instance
 from quizzes.models import Attempt, AttemptQuestion, Quiz
 
 
@@ -99,8 +97,6 @@ ATTEMPT_PAGE_SQL = """
     WHERE a.user_id = %s AND a.quiz_id = %s AND a.number = %s
     ORDER BY q.position
 """
-ATTEMPT_PAGE_FIELDS = ["id", "user_id", "quiz_id", "number", "started_at", "deadline", "submitted_at"]
-ANSWER_FIELDS = ["id", "attempt_id", "position", "response"]
 
 
 def attempt_with_answers(*, user, quiz, number):
@@ -114,23 +110,20 @@ def attempt_with_answers(*, user, quiz, number):
     if not rows:
         return None
     attempt_id, number, started_at, deadline, submitted_at = rows[0][:5]
-    attempt = Attempt.from_db(
-        connection.alias,
-        ATTEMPT_PAGE_FIELDS,
-        [
-            attempt_id,
-            user.pk,
-            quiz.pk,
-            number,
-            db_datetime(started_at),
-            db_datetime(deadline),
-            db_datetime(submitted_at),
-        ],
+    attempt = instance(
+        Attempt,
+        id=attempt_id,
+        user_id=user.pk,
+        quiz_id=quiz.pk,
+        number=number,
+        started_at=db_datetime(started_at),
+        deadline=db_datetime(deadline),
+        submitted_at=db_datetime(submitted_at),
     )
     attempt.quiz = quiz
     attempt.answers = [
-        AttemptQuestion.from_db(
-            connection.alias, ANSWER_FIELDS, [row_id, attempt_id, position, db_json(response)]
+        instance(
+            AttemptQuestion, id=row_id, attempt_id=attempt_id, position=position, response=db_json(response)
         )
         for *_, row_id, position, response in rows
         if row_id is not None
