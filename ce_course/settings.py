@@ -120,7 +120,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # sessions, the logged-in user and the course structure, each invalidated when its rows change.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "BACKEND": "ce_course.cache.DatabaseCache",
         "LOCATION": "ce_course_cache",
         "TIMEOUT": 3600,
         # Sessions live here too: room for every active learner before the oldest are culled.
