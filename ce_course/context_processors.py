@@ -31,9 +31,10 @@ def _site_links():
     links["bootstrap_css"] = static("bootstrap/css/bootstrap.min.css")
     links["site_css"] = static("css/site.css")
     links["favicon"] = static("favicon.svg")
+    links["post_test_js"] = static("js/post-test.js")
     return links
 
 
 def site_links(request):
-    """`site`: the URLs of the header, the footer and the stylesheets."""
+    """`site`: the URLs of the header, the footer, the stylesheets and the post-test script."""
     return {"site": _site_links()}

@@ -8,6 +8,7 @@ on both. Everything else uses the ORM.
 
 import json
 from decimal import Decimal
+from functools import cache
 
 from django.db import connection
 from django.utils import timezone
@@ -48,7 +49,12 @@ def instance(model, **values):
     Keyword arguments by attname (`user_id`, not `user`); fields not given are deferred and loaded
     on first access. from_db wants the values in the model's field order: this puts them there.
     """
-    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
+    names = [name for name in _field_order(model) if name in values]
     if len(names) != len(values):
         raise TypeError(f"{model.__name__} has no field(s) {sorted(set(values) - set(names))}")
     return model.from_db(connection.alias, names, [values[name] for name in names])
+
+
+@cache
+def _field_order(model):
+    return tuple(field.attname for field in model._meta.concrete_fields)

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from modules.selectors import course_for_learner, course_progress
+from modules.selectors import course_for_learner, course_progress, course_urls
 from quizzes import selectors, services
 from quizzes.forms import answers_from_post
 from quizzes.grading import GradingError
@@ -120,6 +120,7 @@ def attempt_detail(request, slug, number):
             "quiz": quiz,
             "attempt": attempt,
             "question_inputs": question_inputs_html(attempt, attempt.answers),
+            "course_urls": course_urls(course.slug),
         },
         status=status,
     )
