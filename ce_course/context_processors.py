@@ -26,6 +26,7 @@ def _site_links():
         "login",
         "signup",
         "verify",
+        "transcript_pdf",
     )
     links = {name.replace(":", "_"): reverse(name) for name in names}
     links["bootstrap_css"] = static("bootstrap/css/bootstrap.min.css")

@@ -67,12 +67,18 @@ def login(client, user):
     return client
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
 @pytest.fixture(autouse=True)
-def empty_cache(django_db_setup, django_db_blocker):
-    """Each test starts with an empty cache: it is a table that flush (transactional tests) leaves
-    alone, and ids repeat from test to test, so entries from an earlier test could look current."""
-    with django_db_blocker.unblock():
-        cache.clear()
+def empty_cache(request):
+    """Each test that uses the database starts with an empty cache: it is a table that flush
+    (transactional tests) leaves alone, and ids repeat from test to test, so entries from an
+    earlier test could look current."""
+    if request.node.get_closest_marker("django_db") or DATABASE_FIXTURES & set(request.fixturenames):
+        request.getfixturevalue("django_db_setup")
+        with request.getfixturevalue("django_db_blocker").unblock():
+            cache.clear()
 
 
 @pytest.fixture(autouse=True)
