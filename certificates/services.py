@@ -99,12 +99,13 @@ def verification_url(code):
     return f"{settings.SITE_URL}{reverse('verify_code', args=[code])}"
 
 
-def _printed_fields(user, course, completion_date):
-    """Everything the certificate prints, copied from the learner and the course as they are now."""
+def course_printed_fields(course):
+    """What a certificate prints from the course (provider, hours, nurse planner), as it is now.
+
+    Also used by reports.seeding, which copies it once for every seeded certificate.
+    """
     planner = course.planners.filter(is_nurse_planner=True).first()
     return {
-        "learner_name": user.legal_name,
-        "learner_credentials": user.credentials,
         "course_title": course.title,
         "provider_name": course.provider_name,
         "provider_address": course.provider_address,
@@ -112,9 +113,18 @@ def _printed_fields(user, course, completion_date):
         "provider_approval_number": course.provider_approval_number,
         "accreditation_statement": course.accreditation_statement,
         "contact_hours": course.contact_hours,
-        "completion_date": completion_date,
         "nurse_planner_name": planner.name if planner else "",
         "nurse_planner_credentials": planner.credentials if planner else "",
+    }
+
+
+def _printed_fields(user, course, completion_date):
+    """Everything the certificate prints, copied from the learner and the course as they are now."""
+    return {
+        "learner_name": user.legal_name,
+        "learner_credentials": user.credentials,
+        "completion_date": completion_date,
+        **course_printed_fields(course),
     }
 
 

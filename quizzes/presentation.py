@@ -137,7 +137,7 @@ def question_inputs_html(attempt, rows):
     whole = AttemptQuestion.objects.filter(pk__in=[row.pk for row in to_render]).defer("key")
     for row in whole:
         html = render_to_string("quizzes/_question_input.html", {"q": question_view(row)})
-        held[row.pk] = (_answer_digest(row), str(html))
+        held[row.pk] = (digests[row.pk], str(html))
     cache.set(key, {row.pk: held[row.pk] for row in rows}, QUESTION_INPUT_SECONDS)
     return [mark_safe(held[row.pk][1]) for row in rows]  # our template's output, escaped when rendered
 

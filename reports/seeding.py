@@ -544,22 +544,6 @@ ROW_ORDER = {
 }
 
 
-def printed_fields(course):
-    """What certificates.services._printed_fields copies from the course (the learner's part aside), once."""
-    planner = course.planners.filter(is_nurse_planner=True).first()
-    return {
-        "course_title": course.title,
-        "provider_name": course.provider_name,
-        "provider_address": course.provider_address,
-        "provider_web_address": course.provider_web_address,
-        "provider_approval_number": course.provider_approval_number,
-        "accreditation_statement": course.accreditation_statement,
-        "contact_hours": course.contact_hours,
-        "nurse_planner_name": planner.name if planner else "",
-        "nurse_planner_credentials": planner.credentials if planner else "",
-    }
-
-
 def sample_pdf(printed):
     """One certificate PDF for every seeded certificate, rendered once, marked as a sample."""
     code = "SAMPLE" + "2" * (CODE_LENGTH - 6)

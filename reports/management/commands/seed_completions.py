@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from certificates.models import Certificate
+from certificates.services import course_printed_fields
 from modules.models import Course
 from quizzes.models import Quiz
 from reports.seeding import (
@@ -29,7 +30,6 @@ from reports.seeding import (
     ROW_ORDER,
     SHIPPED_COURSE,
     Seeder,
-    printed_fields,
     sample_pdf,
 )
 
@@ -75,7 +75,7 @@ class Command(BaseCommand):
         first_number = self._last_seed_number()
         # The offset joins the seed so that a second run with the same seed adds different learners.
         rng = random.Random(f"{seed}/{first_number}")
-        printed = printed_fields(course)
+        printed = course_printed_fields(course)
         seeder = Seeder(
             course=course,
             quiz=quiz,
