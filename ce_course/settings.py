@@ -78,20 +78,31 @@ MIDDLEWARE = [
 ROOT_URLCONF = "ce_course.urls"
 WSGI_APPLICATION = "ce_course.wsgi.application"
 
+# The site's pages are Jinja2 templates in ce_course/jinja2/ (ce_course/jinja_env.py says why);
+# the Django admin, its overrides in ce_course/templates/admin/, crispy-forms and the password
+# reset subject keep Django's engine. Both engines run the same context processors.
+CONTEXT_PROCESSORS = [
+    "django.template.context_processors.request",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+    "ce_course.context_processors.roles",
+    "ce_course.context_processors.site_links",
+]
 TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "ce_course" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "ce_course.jinja_env.environment",
+            "context_processors": CONTEXT_PROCESSORS,
+        },
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "ce_course" / "templates"],
         "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "ce_course.context_processors.roles",
-                "ce_course.context_processors.site_links",
-            ],
-        },
+        "OPTIONS": {"context_processors": CONTEXT_PROCESSORS},
     },
 ]
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from ce_course.context_processors import _site_links
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "ce_course" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "ce_course" / "jinja2"
 
 
 def test_every_site_link_a_template_names_exists_and_is_not_empty():
