@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -36,7 +37,13 @@ def bench_email(role, number):
 
 
 def create_sessions(users):
-    """{user id: "sessionid=<key>"} for `users`, one new database session each, in one insert."""
+    """{user id: "sessionid=<key>; csrftoken=<secret>"} for `users`: one new database session each,
+    in one insert, and a CSRF cookie of its own.
+
+    A browser that has logged in holds both cookies (login() sets a fresh CSRF cookie), and sends
+    both on every page. Without the CSRF cookie, Django would make up a new secret on every page
+    that shows a form, which no real learner's browser makes it do.
+    """
     store = SessionStore()
     expire = timezone.now() + timedelta(days=1)
     keys, rows = {}, []
@@ -45,7 +52,8 @@ def create_sessions(users):
         data = {"_auth_user_id": str(user.pk), "_auth_user_backend": BACKEND}
         data["_auth_user_hash"] = user.get_session_auth_hash()
         rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expire))
-        keys[user.pk] = f"{settings.SESSION_COOKIE_NAME}={key}"
+        csrf_secret = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
+        keys[user.pk] = f"{settings.SESSION_COOKIE_NAME}={key}; {settings.CSRF_COOKIE_NAME}={csrf_secret}"
     Session.objects.bulk_create(rows)
     return keys
 
