@@ -8,6 +8,8 @@ Built from the AttemptQuestion snapshot only, so the attempt page can never leak
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,6 +22,11 @@ from quizzes.models import AttemptQuestion, ReviewPolicy
 
 # Long enough for any attempt; an entry that expires is simply rendered again.
 QUESTION_INPUT_SECONDS = 12 * 60 * 60
+# Each worker also keeps the entries of the attempts it served last (about 25 KB each), in front
+# of the shared cache. An entry checks itself (digest per row), so an old one is never wrong.
+QUESTION_INPUT_ATTEMPTS_KEPT = 500
+_inputs_by_attempt = OrderedDict()
+_inputs_lock = threading.Lock()  # the development server serves requests on threads
 
 
 @dataclass
@@ -123,23 +130,50 @@ def question_inputs_html(attempt, rows):
     attempt keeps one cache entry: row id -> (digest of the saved answer, HTML). Nothing ever needs
     invalidating: each question is frozen in its row when the attempt starts, and a changed answer
     has a different digest. Only questions never shown with their current answer are rendered (their
-    snapshots read in one statement); one read and at most one write, whatever the question count.
+    snapshots read in one statement); at most one read and one write, whatever the question count,
+    and no read when this worker served the attempt last (its entries are kept in front of the cache).
     `rows` are the learner's own (the `answers` of quizzes.selectors.attempt_with_answers).
     """
     # The start time as well as the id: an id reused after a restore can never meet this entry.
     key = f"quizzes:attempt-inputs:{attempt.pk}:{attempt.started_at.timestamp()}"
-    held = cache.get(key) or {}
+    held = _inputs_kept(key)
+    if held is None:
+        held = cache.get(key) or {}
     digests = {row.pk: _answer_digest(row) for row in rows}
     to_render = [row for row in rows if held.get(row.pk, (None,))[0] != digests[row.pk]]
-    if not to_render:
-        return [mark_safe(held[row.pk][1]) for row in rows]  # our template's output, escaped when rendered
-    # The page's rows carry only the saved answer: read whole the ones to render, at once.
-    whole = AttemptQuestion.objects.filter(pk__in=[row.pk for row in to_render]).defer("key")
-    for row in whole:
-        html = render_to_string("quizzes/_question_input.html", {"q": question_view(row)})
-        held[row.pk] = (digests[row.pk], str(html))
-    cache.set(key, {row.pk: held[row.pk] for row in rows}, QUESTION_INPUT_SECONDS)
+    if to_render:
+        # The page's rows carry only the saved answer: read whole the ones to render, at once.
+        held = dict(held)
+        whole = AttemptQuestion.objects.filter(pk__in=[row.pk for row in to_render]).defer("key")
+        for row in whole:
+            html = render_to_string("quizzes/_question_input.html", {"q": question_view(row)})
+            held[row.pk] = (digests[row.pk], str(html))
+        held = {row.pk: held[row.pk] for row in rows}
+        cache.set(key, held, QUESTION_INPUT_SECONDS)
+    _inputs_keep(key, held)
     return [mark_safe(held[row.pk][1]) for row in rows]  # our template's output, escaped when rendered
+
+
+def _inputs_kept(key):
+    with _inputs_lock:
+        held = _inputs_by_attempt.get(key)
+        if held is not None:
+            _inputs_by_attempt.move_to_end(key)
+        return held
+
+
+def inputs_forget_kept():
+    """Empty this worker's copies (the tests do, with the cache, since ids repeat between tests)."""
+    with _inputs_lock:
+        _inputs_by_attempt.clear()
+
+
+def _inputs_keep(key, held):
+    with _inputs_lock:
+        _inputs_by_attempt[key] = held
+        _inputs_by_attempt.move_to_end(key)
+        while len(_inputs_by_attempt) > QUESTION_INPUT_ATTEMPTS_KEPT:
+            _inputs_by_attempt.popitem(last=False)
 
 
 def with_correct_answers(views, rows):

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from quizzes import services
 from quizzes.models import Attempt, Quiz
+from quizzes.presentation import inputs_forget_kept
 from tests.factories import course_with_modules
 from tests.quizzes.conftest import build_bank, complete_modules, correct_post, make_question
 
@@ -108,15 +109,15 @@ def test_concurrent_starts_never_exceed_the_attempts_limit(learner, course):
     assert Attempt.objects.count() == 1
 
 
+def questions_html(page):
+    return page[page.index("<fieldset") : page.rindex("</fieldset>")]
+
+
 def test_attempt_page_renders_a_question_again_only_when_its_answer_changed(client, learner):
     """The rendered inputs are cached per attempt question and saved answer, never stale."""
     course, attempt = attempt_with_questions(learner, 3)
     client.force_login(learner)
     detail = reverse("attempt_detail", args=[course.slug, attempt.number])
-
-    def questions_html(page):
-        return page[page.index("<fieldset") : page.rindex("</fieldset>")]
-
     first = questions_html(client.get(detail).text)
     assert questions_html(client.get(detail).text) == first  # served from the cache, identical
     # The draw is random: answer the first question that has choices to pick.
@@ -128,3 +129,21 @@ def test_attempt_page_renders_a_question_again_only_when_its_answer_changed(clie
     after = questions_html(client.get(detail).text)
     assert after != first
     assert f'id="q{row.pk}-{choice}" value="{choice}" checked' in after
+
+
+def test_a_worker_serves_the_inputs_it_rendered_without_reading_the_shared_cache(client, learner):
+    course, attempt = attempt_with_questions(learner, 3)
+    client.force_login(learner)
+    detail = reverse("attempt_detail", args=[course.slug, attempt.number])
+    first = questions_html(client.get(detail).text)
+
+    def inputs_reads():
+        with CaptureQueriesContext(connection) as captured:
+            page = questions_html(client.get(detail).text)
+        return page, sum("attempt-inputs" in query["sql"] for query in captured.captured_queries)
+
+    page, reads = inputs_reads()
+    assert (page, reads) == (first, 0)
+    inputs_forget_kept()  # as if another worker served the next view: it reads the shared entry
+    page, reads = inputs_reads()
+    assert (page, reads) == (first, 1)
