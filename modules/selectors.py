@@ -299,7 +299,7 @@ LESSON_ROWS_SQL = """
 
 
 def _progress_row(row_id, enrollment_id, module_id, first, last, completed, seconds):
-    """A ModuleProgress from the columns LESSON_ROWS_SQL and DASHBOARD_PROGRESS_SQL select."""
+    """A ModuleProgress from the columns LESSON_ROWS_SQL and DASHBOARD_ENROLLMENTS_SQL select."""
     return instance(
         ModuleProgress,
         id=row_id,
@@ -343,22 +343,18 @@ def lesson_progress(*, user, course):
     return CourseProgress(course=course, enrollment=enrollment, modules=states)
 
 
-# The dashboard's three reads are plain SQL too (ce_course/plain_sql.py says why): each learner's
-# enrolments with whether the evaluation and attestation exist, their module rows, their attempts.
+# The dashboard's two reads are plain SQL too (ce_course/plain_sql.py says why): each learner's
+# enrolments, with whether the evaluation and attestation exist and their module rows, then their
+# attempts.
 DASHBOARD_ENROLLMENTS_SQL = """
     SELECT e.id, e.course_id, e.completed_at,
            EXISTS (SELECT 1 FROM certificates_evaluation v WHERE v.enrollment_id = e.id),
-           EXISTS (SELECT 1 FROM certificates_attestation t WHERE t.enrollment_id = e.id)
+           EXISTS (SELECT 1 FROM certificates_attestation t WHERE t.enrollment_id = e.id),
+           p.id, p.module_id, p.first_viewed_at, p.last_seen_at, p.completed_at, p.seconds_spent
     FROM modules_enrollment e
+    LEFT JOIN modules_moduleprogress p ON p.enrollment_id = e.id
     WHERE e.user_id = %s
     ORDER BY e.created_at DESC, e.id DESC
-"""
-DASHBOARD_PROGRESS_SQL = """
-    SELECT p.id, p.enrollment_id, p.module_id, p.first_viewed_at, p.last_seen_at, p.completed_at,
-           p.seconds_spent
-    FROM modules_moduleprogress p
-    JOIN modules_enrollment e ON e.id = p.enrollment_id
-    WHERE e.user_id = %s
 """
 DASHBOARD_ATTEMPTS_SQL = """
     SELECT a.id, a.quiz_id, a.number, a.submitted_at, a.passed
@@ -375,23 +371,27 @@ def dashboard_progress(*, user, certificates):
     (certificates.selectors.transcript_rows); the live one of each course comes from them. The
     rows carry the columns the completion rule reads; any other is loaded on first access.
     """
-    enrollments = []
-    for enrollment_id, course_id, completed_at, evaluated, attested in fetch_rows(
+    enrollment_by_id = {}  # newest enrolment first: the statement's order
+    progress_by_enrollment = {}
+    for enrollment_id, course_id, completed_at, evaluated, attested, *progress in fetch_rows(
         DASHBOARD_ENROLLMENTS_SQL, [user.pk]
     ):
-        enrollment = instance(
-            Enrollment,
-            id=enrollment_id,
-            user_id=user.pk,
-            course_id=course_id,
-            completed_at=db_datetime(completed_at),
-        )
-        enrollment.has_evaluation, enrollment.has_attestation = bool(evaluated), bool(attested)
-        enrollments.append(enrollment)
-    progress_by_enrollment = {}
-    for columns in fetch_rows(DASHBOARD_PROGRESS_SQL, [user.pk]):
-        row = _progress_row(*columns)
-        progress_by_enrollment.setdefault(row.enrollment_id, []).append(row)
+        if enrollment_id not in enrollment_by_id:
+            enrollment = instance(
+                Enrollment,
+                id=enrollment_id,
+                user_id=user.pk,
+                course_id=course_id,
+                completed_at=db_datetime(completed_at),
+            )
+            enrollment.has_evaluation, enrollment.has_attestation = bool(evaluated), bool(attested)
+            enrollment_by_id[enrollment_id] = enrollment
+            progress_by_enrollment[enrollment_id] = []
+        if progress[0] is not None:  # the LEFT JOIN found a module row
+            progress_by_enrollment[enrollment_id].append(
+                _progress_row(progress[0], enrollment_id, *progress[1:])
+            )
+    enrollments = list(enrollment_by_id.values())
     attempts_by_quiz = {}
     for attempt_id, quiz_id, number, submitted_at, passed in fetch_rows(DASHBOARD_ATTEMPTS_SQL, [user.pk]):
         attempt = instance(
