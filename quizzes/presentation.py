@@ -119,12 +119,12 @@ def question_views(rows):
     return [question_view(row) for row in rows]
 
 
-def _answer_digest(row):
-    return hashlib.sha256(json.dumps(row.response, sort_keys=True).encode()).hexdigest()[:20]
+def _answer_digest(response):
+    return hashlib.sha256(json.dumps(response, sort_keys=True).encode()).hexdigest()[:20]
 
 
-def question_inputs_html(attempt, rows):
-    """Each question's inputs as HTML (quizzes/_question_input.html), in the order of `rows`.
+def question_inputs_html(attempt, answers):
+    """Each question's inputs as HTML (quizzes/_question_input.html), in the order of `answers`.
 
     Rendering ten questions through the template was two thirds of the attempt page's time, so the
     attempt keeps one cache entry: row id -> (digest of the saved answer, HTML). Nothing ever needs
@@ -132,26 +132,26 @@ def question_inputs_html(attempt, rows):
     has a different digest. Only questions never shown with their current answer are rendered (their
     snapshots read in one statement); at most one read and one write, whatever the question count,
     and no read when this worker served the attempt last (its entries are kept in front of the cache).
-    `rows` are the learner's own (the `answers` of quizzes.selectors.attempt_with_answers).
+    `answers` are the learner's own (quizzes.selectors.attempt_with_answers: row id, saved answer).
     """
     # The start time as well as the id: an id reused after a restore can never meet this entry.
     key = f"quizzes:attempt-inputs:{attempt.pk}:{attempt.started_at.timestamp()}"
     held = _inputs_kept(key)
     if held is None:
         held = cache.get(key) or {}
-    digests = {row.pk: _answer_digest(row) for row in rows}
-    to_render = [row for row in rows if held.get(row.pk, (None,))[0] != digests[row.pk]]
+    wanted = {answer.pk: _answer_digest(answer.response) for answer in answers}
+    to_render = [pk for pk, digest in wanted.items() if held.get(pk, (None,))[0] != digest]
     if to_render:
-        # The page's rows carry only the saved answer: read whole the ones to render, at once.
+        # The page read only the saved answers: read whole the questions to render, at once. Each
+        # entry takes the digest of the answer it was rendered with, even if a save came in between.
         held = dict(held)
-        whole = AttemptQuestion.objects.filter(pk__in=[row.pk for row in to_render]).defer("key")
-        for row in whole:
+        for row in AttemptQuestion.objects.filter(pk__in=to_render).defer("key"):
             html = render_to_string("quizzes/_question_input.html", {"q": question_view(row)})
-            held[row.pk] = (digests[row.pk], str(html))
-        held = {row.pk: held[row.pk] for row in rows}
+            held[row.pk] = (_answer_digest(row.response), str(html))
+        held = {pk: held[pk] for pk in wanted}
         cache.set(key, held, QUESTION_INPUT_SECONDS)
     _inputs_keep(key, held)
-    return [mark_safe(held[row.pk][1]) for row in rows]  # our template's output, escaped when rendered
+    return [mark_safe(held[pk][1]) for pk in wanted]  # our template's output, escaped when rendered
 
 
 def _inputs_kept(key):

@@ -1,9 +1,10 @@
 """Reads for the post-test: a learner's status, attempts and review."""
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ce_course.plain_sql import db_datetime, db_json, fetch_rows, instance
-from quizzes.models import Attempt, AttemptQuestion, Quiz
+from quizzes.models import Attempt, Quiz
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,13 @@ def attempt_for_learner(*, user, quiz, number):
     return attempt
 
 
+class SavedAnswer(NamedTuple):
+    """One question of an attempt page: its AttemptQuestion id and the answer saved so far."""
+
+    pk: int
+    response: object
+
+
 # The attempt page is reloaded and returned to throughout a post-test, so its read is plain SQL
 # (ce_course/plain_sql.py says why): the attempt and each question's saved answer, in one statement.
 ATTEMPT_PAGE_SQL = """
@@ -100,8 +108,8 @@ ATTEMPT_PAGE_SQL = """
 
 
 def attempt_with_answers(*, user, quiz, number):
-    """The learner's own attempt by number with `answers` (its questions in order, each with only
-    its saved answer), or None. Like attempt_for_learner, another learner's attempt is never found.
+    """The learner's own attempt by number with `answers` (its questions in order, each a
+    SavedAnswer: the row id and the saved answer only), or None. Like attempt_for_learner, another learner's attempt is never found.
 
     The attempt carries the columns the attempt page uses; any other is loaded on first access.
     quizzes.presentation.question_inputs_html reads the snapshots of the questions it renders.
@@ -122,10 +130,8 @@ def attempt_with_answers(*, user, quiz, number):
     )
     attempt.quiz = quiz
     attempt.answers = [
-        instance(
-            AttemptQuestion, id=row_id, attempt_id=attempt_id, position=position, response=db_json(response)
-        )
-        for *_, row_id, position, response in rows
+        SavedAnswer(row_id, db_json(response))
+        for *_, row_id, _position, response in rows
         if row_id is not None
     ]
     return attempt

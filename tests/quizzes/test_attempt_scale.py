@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from quizzes import services
 from quizzes.models import Attempt, Quiz
-from quizzes.presentation import inputs_forget_kept
+from quizzes.presentation import inputs_forget_kept, question_inputs_html
+from quizzes.selectors import SavedAnswer
 from tests.factories import course_with_modules
 from tests.quizzes.conftest import build_bank, complete_modules, correct_post, make_question
 
@@ -147,3 +148,24 @@ def test_a_worker_serves_the_inputs_it_rendered_without_reading_the_shared_cache
     inputs_forget_kept()  # as if another worker served the next view: it reads the shared entry
     page, reads = inputs_reads()
     assert (page, reads) == (first, 1)
+
+
+@pytest.mark.django_db
+def test_inputs_rendered_after_a_save_that_came_in_between_are_filed_under_that_answer(learner):
+    # The page read its answers, then a save (another tab) changed one before its inputs were
+    # rendered: the HTML shows the newer answer, and is filed under the newer answer's digest, so
+    # the older answer never meets HTML that is not its own.
+    _, attempt = attempt_with_questions(learner, 1)
+    row = next(r for r in attempt.questions.order_by("position") if r.snapshot["kind"] == "single")
+    first, second = (c["id"] for c in row.snapshot["choices"][:2])
+    row.response = second
+    row.save(update_fields=["response"])
+
+    stale = [SavedAnswer(row.pk, first)]
+    (html,) = question_inputs_html(attempt, stale)
+    assert f'value="{second}" checked' in html and f'value="{first}" checked' not in html
+
+    row.response = first
+    row.save(update_fields=["response"])
+    (html,) = question_inputs_html(attempt, [SavedAnswer(row.pk, first)])
+    assert f'value="{first}" checked' in html and f'value="{second}" checked' not in html
