@@ -8,11 +8,13 @@ The pages were written for Django's engine, so this keeps its behaviour where th
 - a missing variable or attribute renders as an empty string (ChainableUndefined), as in Django;
 - datetimes are shown in the site's time zone, in Django's formats, by Django's own `date` and
   `time` filters, as Django's engine does for `{{ value }}` and `{{ value|date:"…" }}`;
-- the few other Django filters the pages use are Django's functions, so the text is identical.
-Autoescaping is on (Django's Jinja2 backend turns it on); Django's safe strings stay safe.
+- the few other Django filters the pages use are Django's functions, so the text is identical, and
+  like Django's engine they see "" for a missing value;
+Autoescaping is always on; Django's safe strings stay safe.
 """
 
 import datetime
+import functools
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
 from django.template import defaultfilters
@@ -20,7 +22,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import formats
 from django.utils.timezone import template_localtime
-from jinja2 import ChainableUndefined, Environment
+from jinja2 import ChainableUndefined, Environment, Undefined
 
 
 def url(name, *args, **kwargs):
@@ -34,6 +36,17 @@ def date(value, arg=None):
 
 def time(value, arg=None):
     return defaultfilters.time(template_localtime(value), arg)
+
+
+def _django_filter(function):
+    """A Django filter for Jinja2. A missing value reaches it as "", as in Django's engine, which
+    applies a filter to "" when the variable does not exist (Jinja would pass its Undefined)."""
+
+    @functools.wraps(function)
+    def jinja_filter(value, *args):
+        return function("" if isinstance(value, Undefined) else value, *args)
+
+    return jinja_filter
 
 
 def _finalize(value):
@@ -52,17 +65,22 @@ def environment(**options):
     env = Environment(autoescape=True, finalize=_finalize, **options)
     env.globals.update(url=url, static=static)
     env.filters.update(
-        add=defaultfilters.add,
-        crispy=as_crispy_form,
-        date=date,
-        default=defaultfilters.default,
-        default_if_none=defaultfilters.default_if_none,
-        floatformat=defaultfilters.floatformat,
-        linebreaksbr=defaultfilters.linebreaksbr,
-        pluralize=defaultfilters.pluralize,
-        stringformat=defaultfilters.stringformat,
-        time=time,
-        urlencode=defaultfilters.urlencode,
-        yesno=defaultfilters.yesno,
+        {
+            name: _django_filter(function)
+            for name, function in {
+                "add": defaultfilters.add,
+                "crispy": as_crispy_form,
+                "date": date,
+                "default": defaultfilters.default,
+                "default_if_none": defaultfilters.default_if_none,
+                "floatformat": defaultfilters.floatformat,
+                "linebreaksbr": defaultfilters.linebreaksbr,
+                "pluralize": defaultfilters.pluralize,
+                "stringformat": defaultfilters.stringformat,
+                "time": time,
+                "urlencode": defaultfilters.urlencode,
+                "yesno": defaultfilters.yesno,
+            }.items()
+        }
     )
     return env

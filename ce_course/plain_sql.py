@@ -10,7 +10,9 @@ import json
 from decimal import Decimal
 from functools import cache
 
+from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.dispatch import receiver
 
 
 def fetch_rows(sql, params):
@@ -30,8 +32,15 @@ def db_datetime(value):
 
 @cache
 def _database_timezone():
-    # The zone the database stores naive datetimes in: fixed by settings for the process.
+    # The zone the database stores naive datetimes in: fixed by settings (reset below when a test
+    # overrides them, as Django resets the connection's own).
     return connections[DEFAULT_DB_ALIAS].timezone
+
+
+@receiver(setting_changed)
+def _forget_database_timezone(*, setting, **kwargs):
+    if setting in {"TIME_ZONE", "USE_TZ", "DATABASES"}:
+        _database_timezone.cache_clear()
 
 
 def db_json(value):

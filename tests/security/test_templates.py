@@ -63,3 +63,24 @@ def test_pages_link_the_stylesheets_and_the_header_even_where_a_view_has_its_own
     links = _site_links()
     for name in ("bootstrap_css", "site_css", "catalogue", "login", "verify"):
         assert f'href="{links[name]}"' in html, (path, name)
+
+
+@pytest.mark.parametrize(
+    ("django_source", "jinja_source"),
+    [
+        ('{{ missing|date:"F j, Y" }}', '{{ missing|date("F j, Y") }}'),
+        ('{{ missing|time:"H:i" }}', '{{ missing|time("H:i") }}'),
+        ('{{ missing|floatformat:"-2" }}', '{{ missing|floatformat("-2") }}'),
+        ("{{ missing|pluralize }}", "{{ missing|pluralize }}"),
+        ("{{ missing|add:1 }}", "{{ missing|add(1) }}"),
+        ('{{ missing|default:"none yet" }}', '{{ missing|default("none yet") }}'),
+        ('{{ missing|default_if_none:"—" }}', '{{ missing|default_if_none("—") }}'),
+        ('{{ missing|yesno:"Yes,No" }}', '{{ missing|yesno("Yes,No") }}'),
+        ("{{ missing|linebreaksbr }}", "{{ missing|linebreaksbr }}"),
+    ],
+)
+def test_a_filter_on_a_missing_value_renders_what_djangos_engine_renders(django_source, jinja_source):
+    # Django's engine applies the filter to "" when the variable does not exist; a 500 instead
+    # of a blank would be a regression of the move to Jinja2.
+    expected = engines["django"].from_string(django_source).render({})
+    assert render(jinja_source) == expected
