@@ -14,7 +14,7 @@ class DatabaseCache(DjangoDatabaseCache):
 
     Every logged-in page reads three or four keys (session, user, content version, an attempt's
     inputs). Django's get() goes through get_many(), which builds its SQL and looks up converters
-    on every call: 80 µs per read on the benchmark machine, against 29 µs for the same statement
+    on every call: 80 µs per read on the benchmark machine, against 36-40 µs for the same statement
     (its text built once per database) and decoding here (README "Performance"). Writes, deletes,
     culling and get_many are Django's. Needs USE_TZ (the project's setting).
     """
