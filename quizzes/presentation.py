@@ -156,10 +156,7 @@ def question_inputs_html(attempt, answers):
 
 def _inputs_kept(key):
     with _inputs_lock:
-        held = _inputs_by_attempt.get(key)
-        if held is not None:
-            _inputs_by_attempt.move_to_end(key)
-        return held
+        return _inputs_by_attempt.get(key)  # _inputs_keep marks it as used last
 
 
 def inputs_forget_kept():

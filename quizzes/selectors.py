@@ -109,7 +109,8 @@ ATTEMPT_PAGE_SQL = """
 
 def attempt_with_answers(*, user, quiz, number):
     """The learner's own attempt by number with `answers` (its questions in order, each a
-    SavedAnswer: the row id and the saved answer only), or None. Like attempt_for_learner, another learner's attempt is never found.
+    SavedAnswer: the row id and the saved answer only), or None. Like attempt_for_learner, another
+    learner's attempt is never found.
 
     The attempt carries the columns the attempt page uses; any other is loaded on first access.
     quizzes.presentation.question_inputs_html reads the snapshots of the questions it renders.
