@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+import ce_course.converters  # noqa: F401  (registers the <id:> and <attempt_number:> converters)
+
 admin.site.site_header = "CE Course authoring"
 admin.site.site_title = "CE Course"
 
