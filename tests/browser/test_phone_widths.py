@@ -9,10 +9,11 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts.models import License
+from certificates.services import evaluation_submit
 from quizzes import services as quiz_services
 from quizzes.models import Attempt, Quiz
-from tests.certificates.conftest import finish_course, pass_post_test
-from tests.factories import LicenseFactory, UserFactory, course_with_modules
+from tests.certificates.conftest import EVALUATION, finish_course, pass_post_test
+from tests.factories import EnrollmentFactory, LicenseFactory, UserFactory, course_with_modules
 from tests.quizzes.conftest import build_bank, complete_modules
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -62,6 +63,18 @@ def world(transactional_db):
     complete_modules(nurse, open_course)
     quiz_services.attempt_start(user=nurse, quiz=open_quiz, all_modules_complete=True)
 
+    # Passed, evaluation to fill in; and evaluated, attestation to sign.
+    for slug, evaluated in (("knee", False), ("wrist", True)):
+        course = course_with_modules(2, slug=slug, title=f"{slug.title()} course")
+        quiz = Quiz.objects.create(course=course, shuffle_questions=False)
+        build_bank(quiz)
+        complete_modules(nurse, course)
+        pass_post_test(nurse, quiz)
+        if evaluated:
+            evaluation_submit(user=nurse, course=course, **EVALUATION)
+    # Enrolled, nothing read yet: later modules are locked.
+    EnrollmentFactory(user=nurse, course=course_with_modules(3, slug="elbow", title="Elbow course"))
+
     reviewer = UserFactory(email="board.reviewer.of.continuing.education.hours@state-board.example.gov")
     reviewer.groups.add(Group.objects.get(name="CE board"))
     return {"nurse": nurse, "reviewer": reviewer, "certificate": certificate, "license": license_}
@@ -107,6 +120,10 @@ def learner_urls(world):
         reverse("post_test", args=["ankle"]),
         reverse("attempt_detail", args=["ankle", open_attempt.number]),
         reverse("attempt_summary", args=["ankle", open_attempt.number]),
+        reverse("module_detail", args=["elbow", "m3"]),  # locked
+        reverse("evaluation", args=["knee"]),
+        reverse("certificate", args=["knee"]),
+        reverse("certificate", args=["wrist"]),
         reverse("evaluation", args=["hamstring"]),
         reverse("evaluation", args=["ankle"]),
         reverse("certificate", args=["hamstring"]),
@@ -172,5 +189,15 @@ def test_no_page_scrolls_sideways_at_375_px_for_a_board_reviewer(page, world):
     assert LONG_LAST in page.content() and LONG_LICENSE in page.content()
 
 
-def test_no_page_scrolls_sideways_at_375_px_for_a_visitor(page, world):
+def test_no_page_scrolls_sideways_at_375_px_for_a_visitor(page, world, settings):
     assert too_wide(page, visitor_urls(world)) == []
+    # The lock-out page, reached the way a visitor reaches it: five wrong passwords.
+    settings.AXES_SLOW_SECONDS = 0
+    for _ in range(5):
+        page.goto(reverse("login"))
+        page.get_by_label("Email address").fill(LONG_EMAIL)
+        page.locator("#id_password").fill("wrong")
+        page.get_by_role("button", name="Log in").click()
+    assert "Too many failed log-ins" in page.content()
+    measured = page.evaluate(OVERFLOW)
+    assert measured["over"] <= 0, measured
