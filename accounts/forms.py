@@ -2,6 +2,7 @@ import time
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.db.models import Sum
 from django.utils import timezone
@@ -25,8 +26,10 @@ class SignUpForm(UserCreationForm):
         return email
 
 
-class LoginForm(AuthenticationForm):
-    username = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={"autofocus": True}))
+class _ThrottledLogin:
+    """The address limit and the slow-down, for every log-in form (the site's and the admin's):
+    django-axes' account lock covers both through its authentication backend, and these must too,
+    or the admin's log-in would be a way around them."""
 
     def clean(self):
         if self.request is not None and address_is_locked(self.request):
@@ -40,6 +43,14 @@ class LoginForm(AuthenticationForm):
             if not getattr(self.request, "axes_locked_out", False):
                 _slow_down_repeated_failures(self.cleaned_data.get("username"))
             raise
+
+
+class LoginForm(_ThrottledLogin, AuthenticationForm):
+    username = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={"autofocus": True}))
+
+
+class AdminLoginForm(_ThrottledLogin, AdminAuthenticationForm):
+    pass
 
 
 def _failures(**where):

@@ -119,3 +119,20 @@ def test_a_colleagues_success_does_not_clear_the_address_count(client, settings,
     for n in range(4):
         fail(client, email=f"nurse{n}@example.com", ip="192.0.2.40")
     assert log_in(client, "carol@example.com", "192.0.2.40").status_code == 429
+
+
+def test_the_admin_log_in_is_held_to_the_same_address_limit(client, settings, admin_user):
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 4
+    for n in range(4):
+        fail(client, email=f"nurse{n}@example.com", ip="192.0.2.50")
+    response = client.post(
+        reverse("admin:login"),
+        {"username": "admin@example.com", "password": RIGHT},
+        REMOTE_ADDR="192.0.2.50",
+    )
+    assert response.status_code == 429
+    assert SESSION_KEY not in client.session
+    elsewhere = client.post(
+        reverse("admin:login"), {"username": "admin@example.com", "password": RIGHT}, REMOTE_ADDR="192.0.2.51"
+    )
+    assert elsewhere.status_code == 302 and SESSION_KEY in client.session
