@@ -2,8 +2,10 @@ import time
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.db.models import Sum
+from django.utils import timezone
 
 from accounts.models import License, User
 
@@ -24,30 +26,64 @@ class SignUpForm(UserCreationForm):
         return email
 
 
-class LoginForm(AuthenticationForm):
-    username = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={"autofocus": True}))
+class _ThrottledLogin:
+    """The address limit and the slow-down, for every log-in form (the site's and the admin's):
+    django-axes' account lock covers both through its authentication backend, and these must too,
+    or the admin's log-in would be a way around them."""
 
     def clean(self):
+        if self.request is not None and address_is_locked(self.request):
+            # AxesMiddleware turns a request marked this way into the lock-out page (429), the
+            # same answer as a locked account; the password is not even tried.
+            self.request.axes_locked_out = True
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
         try:
             return super().clean()
         except forms.ValidationError:
-            _slow_down_repeated_failures(self.cleaned_data.get("username"))
+            if not getattr(self.request, "axes_locked_out", False):
+                _slow_down_repeated_failures(self.cleaned_data.get("username"))
             raise
 
 
-def _slow_down_repeated_failures(username):
-    """Answer the last failures before the lock-out slowly, so guessing costs time even before it.
+class LoginForm(_ThrottledLogin, AuthenticationForm):
+    username = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={"autofocus": True}))
 
-    Bounded: after AXES_FAILURE_LIMIT failures django-axes answers at once with its lock-out page.
-    """
+
+class AdminLoginForm(_ThrottledLogin, AdminAuthenticationForm):
+    pass
+
+
+def _failures(**where):
+    """Failed log-ins recorded by django-axes within its cool-off window, counted as it counts them
+    (a record lives for the cool-off time after its latest failure; a success deletes the
+    account's records)."""
     from axes.models import AccessAttempt
 
-    if not username:
-        return
-    failures = (
-        AccessAttempt.objects.filter(username=username).aggregate(n=Sum("failures_since_start"))["n"] or 0
-    )
-    if failures >= settings.AXES_SLOW_AFTER_FAILURES:
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    attempts = AccessAttempt.objects.filter(attempt_time__gte=since, **where)
+    return attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
+
+
+def address_is_locked(request):
+    """True once one address has AXES_ADDRESS_FAILURE_LIMIT failed log-ins across all accounts.
+
+    django-axes locks the account (AXES_LOCKOUT_PARAMETERS = ["username"]); it has one failure
+    limit, so the address, which must tolerate a whole hospital behind one NAT address, gets
+    its own, much higher threshold here (settings.py says how it was chosen).
+    """
+    from axes.helpers import get_client_ip_address
+
+    address = get_client_ip_address(request)
+    return bool(address) and _failures(ip_address=address) >= settings.AXES_ADDRESS_FAILURE_LIMIT
+
+
+def _slow_down_repeated_failures(username):
+    """From the AXES_SLOW_AFTER_FAILURES-th failure in a row on an account, answer slowly, so
+    guessing costs time even before the lock.
+
+    Bounded: once the account is locked, django-axes answers at once with its lock-out page.
+    """
+    if username and _failures(username=username) >= settings.AXES_SLOW_AFTER_FAILURES:
         time.sleep(settings.AXES_SLOW_SECONDS)
 
 

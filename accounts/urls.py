@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+import ce_course.converters  # noqa: F401  (registers the <id:> and <attempt_number:> converters)
 from accounts import views
 from accounts.forms import LoginForm
 
@@ -25,6 +26,6 @@ urlpatterns = [
     path("password-change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("profile/", views.profile, name="profile"),
     path("profile/licenses/new/", views.license_edit, name="license_add"),
-    path("profile/licenses/<int:pk>/", views.license_edit, name="license_edit"),
-    path("profile/licenses/<int:pk>/delete/", views.license_delete, name="license_delete"),
+    path("profile/licenses/<id:pk>/", views.license_edit, name="license_edit"),
+    path("profile/licenses/<id:pk>/delete/", views.license_delete, name="license_delete"),
 ]

@@ -9,7 +9,7 @@ from accounts.forms import LicenseForm, ProfileForm, SignUpForm
 from accounts.models import License
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup(request):
     if request.user.is_authenticated:
         return redirect("dashboard")
@@ -24,7 +24,7 @@ def signup(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def profile(request):
     form = ProfileForm(request.POST if request.method == "POST" else None, instance=request.user)
     if request.method == "POST" and form.is_valid():
@@ -46,7 +46,7 @@ def _own_license_or_404(request, pk):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def license_edit(request, pk=None):
     instance = _own_license_or_404(request, pk) if pk else None
     form = LicenseForm(

@@ -142,9 +142,10 @@ CACHES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
-# Log-in abuse (django-axes): after 5 failed log-ins for one account or from one address, that
-# account or address is locked for 15 minutes; a success resets the count. The 4th and 5th
-# failures are also answered slowly (accounts.forms.LoginForm).
+# Log-in abuse (django-axes): 5 failed log-ins on one account, from any address, lock that
+# account for 15 minutes; a success resets its count. From the 3rd failure in a row, each answer
+# waits a second (accounts.forms.LoginForm). One address is locked only after 100 failures across
+# accounts within the same 15 minutes (AXES_ADDRESS_FAILURE_LIMIT, checked in accounts.forms).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # ModelBackend, with the logged-in user read through the cache (accounts/backends.py).
@@ -152,15 +153,26 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The account alone: keyed on the address too, one nurse's five typos locked every colleague
+# behind a hospital's shared NAT address.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# Ours, not django-axes' (it has one limit for every parameter): failures from one address across
+# all accounts. A 500-nurse hospital where 40 nurses log in within 15 minutes, each mistyping twice
+# (more than we see), makes 80; an address at 100 is guessing, not mistyping. The account lock
+# still holds each account to 5 guesses, so the address limit only slows spraying across accounts.
+AXES_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "100"))
 # The log-in form posts the email as "username" (Django's AuthenticationForm); axes would look for "email".
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
+# The 3rd failure in a row and later ones are answered after AXES_SLOW_SECONDS (README agrees).
 AXES_SLOW_AFTER_FAILURES = 3
 AXES_SLOW_SECONDS = float(os.environ.get("AXES_SLOW_SECONDS", "1"))
+# axes.W006 asks for "ip_address" in AXES_LOCKOUT_PARAMETERS: the address has its own, higher
+# limit above instead of sharing the account's 5.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 if env_bool("BEHIND_TLS_PROXY", False):
     AXES_IPWARE_PROXY_COUNT = 1
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]

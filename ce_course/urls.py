@@ -2,8 +2,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+import ce_course.converters  # noqa: F401  (registers the <id:> and <attempt_number:> converters)
+from accounts.forms import AdminLoginForm
+
 admin.site.site_header = "CE Course authoring"
 admin.site.site_title = "CE Course"
+# The same log-in limits as the site's own form (accounts/forms.py).
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),

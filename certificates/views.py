@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.roles import is_board_reviewer
 from certificates import pdf, selectors, services, transcript
@@ -35,7 +35,7 @@ def _pdf_response(content, filename, *, inline=False):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def evaluation(request, slug):
     course, progress = _enrolled_progress_or_redirect(request, slug)
     if progress is None:
@@ -66,7 +66,7 @@ def evaluation(request, slug):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def certificate(request, slug):
     course, progress = _enrolled_progress_or_redirect(request, slug)
     if progress is None:
@@ -105,7 +105,7 @@ def certificate(request, slug):
 
 
 @login_required
-@require_GET
+@require_safe
 def certificate_download(request, serial):
     certificate = selectors.certificate_for_download(user=request.user, serial=serial)
     if certificate is None:
@@ -114,7 +114,7 @@ def certificate_download(request, serial):
     return _pdf_response(certificate.pdf, f"certificate-{certificate.serial}.pdf")
 
 
-@require_GET
+@require_safe
 def verify(request):
     form = VerifyForm(request.GET if "code" in request.GET else None)
     if form.is_bound and form.is_valid():
@@ -122,7 +122,7 @@ def verify(request):
     return render(request, "certificates/verify.html", {"form": form}, status=400 if form.is_bound else 200)
 
 
-@require_GET
+@require_safe
 def verify_code(request, code):
     certificate = selectors.certificate_for_verification(normalize_code(code))
     if certificate is None:
@@ -142,7 +142,7 @@ def verify_code(request, code):
 
 
 @login_required
-@require_GET
+@require_safe
 def transcript_pdf(request):
     certificates, total = selectors.transcript_rows(user=request.user)
     user = request.user
@@ -169,7 +169,7 @@ def transcript_pdf(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def certificate_manage(request, serial):
     """Revoke or re-issue a certificate: CE board reviewers and admins only (404 for anyone else)."""
     if not is_board_reviewer(request.user):

@@ -146,7 +146,7 @@ class ModuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def get_urls(self):
         urls = [
             path(
-                "<int:pk>/preview/",
+                "<id:pk>/preview/",
                 self.admin_site.admin_view(self.preview_view),
                 name="modules_module_preview",
             )

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from certificates.selectors import transcript_rows
 from modules import selectors, services
@@ -24,7 +24,7 @@ def _module_or_404(progress, module_slug):
     raise Http404("No such module.")
 
 
-@require_GET
+@require_safe
 def catalogue(request):
     return render(
         request,
@@ -36,7 +36,7 @@ def catalogue(request):
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def course_detail(request, slug):
     course = _course_or_404(slug)
     form = EnrolForm(request.POST if request.method == "POST" else None)
@@ -63,7 +63,7 @@ def course_detail(request, slug):
 
 
 @login_required
-@require_GET
+@require_safe
 def module_detail(request, course_slug, module_slug):
     course = _course_or_404(course_slug)
     progress = selectors.lesson_progress(user=request.user, course=course)
@@ -122,7 +122,7 @@ def module_complete(request, course_slug, module_slug):
 
 
 @login_required
-@require_GET
+@require_safe
 def dashboard(request):
     certificates, total_hours = transcript_rows(user=request.user)
     return render(

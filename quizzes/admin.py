@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from ce_course.admin_tools import ReadOnlyAdminMixin
 from ce_course.audit import AuditedAdminMixin
@@ -136,17 +136,17 @@ class QuizAdmin(admin.ModelAdmin):
     def get_urls(self):
         urls = [
             path(
-                "<int:pk>/import-gift/",
+                "<id:pk>/import-gift/",
                 _signed_in_needs(
                     self.admin_site,
                     IMPORT_PERMISSION,
-                    require_http_methods(["GET", "POST"])(self.import_gift_view),
+                    require_http_methods(["GET", "HEAD", "POST"])(self.import_gift_view),
                 ),
                 name="quizzes_quiz_import_gift",
             ),
             path(
-                "<int:pk>/export-gift/",
-                _signed_in_needs(self.admin_site, EXPORT_PERMISSION, require_GET(self.export_gift_view)),
+                "<id:pk>/export-gift/",
+                _signed_in_needs(self.admin_site, EXPORT_PERMISSION, require_safe(self.export_gift_view)),
                 name="quizzes_quiz_export_gift",
             ),
         ]
@@ -298,8 +298,8 @@ class QuestionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def get_urls(self):
         urls = [
             path(
-                "<int:pk>/preview/",
-                self.admin_site.admin_view(require_GET(self.preview_view)),
+                "<id:pk>/preview/",
+                self.admin_site.admin_view(require_safe(self.preview_view)),
                 name="quizzes_question_preview",
             )
         ]

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from modules.selectors import course_for_learner, course_progress, course_urls
 from quizzes import selectors, services
@@ -54,7 +54,7 @@ def _not_enrolled(request, course):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def post_test(request, slug):
     course, quiz = _context_or_404(request, slug)
     progress = course_progress(user=request.user, course=course)
@@ -83,7 +83,7 @@ def post_test(request, slug):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def attempt_detail(request, slug, number):
     course, quiz = _context_or_404(request, slug, close_expired=False)
     attempt = _attempt_or_404(request, quiz, number, with_answers=True)
@@ -127,7 +127,7 @@ def attempt_detail(request, slug, number):
 
 
 @login_required
-@require_GET
+@require_safe
 def attempt_summary(request, slug, number):
     course, quiz = _context_or_404(request, slug, close_expired=False)
     attempt = _attempt_or_404(request, quiz, number)
@@ -156,7 +156,7 @@ def attempt_submit(request, slug, number):
 
 
 @login_required
-@require_GET
+@require_safe
 def attempt_review(request, slug, number):
     course, quiz = _context_or_404(request, slug)
     progress = course_progress(user=request.user, course=course)

@@ -1,5 +1,6 @@
 from django.urls import path
 
+import ce_course.converters  # noqa: F401  (registers the <id:> and <attempt_number:> converters)
 from reports import views
 
 urlpatterns = [
@@ -9,7 +10,7 @@ urlpatterns = [
     path("reports/export/summary.pdf", views.export_summary_pdf, name="report_summary_pdf"),
     path("reports/export/certificates.zip", views.export_zip, name="report_zip"),
     path("reports/roster/mark-reported/", views.roster_mark_reported, name="roster_mark_reported"),
-    path("reports/roster/<int:batch_id>.xlsx", views.roster_batch_download, name="roster_batch"),
+    path("reports/roster/<id:batch_id>.xlsx", views.roster_batch_download, name="roster_batch"),
     path("reports/activity/<slug:slug>.pdf", views.activity_file, name="activity_file"),
     path("reports/item-statistics/<slug:slug>/", views.item_statistics, name="item_statistics"),
 ]

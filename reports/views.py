@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from certificates.models import Certificate, Evaluation
 from modules.models import Course
@@ -61,7 +61,7 @@ def _attachment(response, filename):
 
 
 @board_required
-@require_GET
+@require_safe
 @with_filter
 def completion_report(request, form, f):
     # Page over bare ids (an index scan), then compute the per-row figures for this page only.
@@ -106,7 +106,7 @@ def completion_report(request, form, f):
 
 
 @board_required
-@require_GET
+@require_safe
 @with_filter
 def export_csv(request, form, f):
     services.download_record(user=request.user, export="completions.csv", f=f)
@@ -117,7 +117,7 @@ def export_csv(request, form, f):
 
 
 @board_required
-@require_GET
+@require_safe
 @with_filter
 def export_roster(request, form, f):
     lines = services.roster_lines(f)
@@ -141,7 +141,7 @@ def roster_mark_reported(request, form, f):
 
 
 @board_required
-@require_GET
+@require_safe
 def roster_batch_download(request, batch_id):
     batch = get_object_or_404(RosterBatch, pk=batch_id)
     lines = services.batch_roster_lines(batch)
@@ -154,7 +154,7 @@ def roster_batch_download(request, batch_id):
 
 
 @board_required
-@require_GET
+@require_safe
 @with_filter
 def export_summary_pdf(request, form, f):
     rows = selectors.completion_rows(f)
@@ -174,7 +174,7 @@ def export_summary_pdf(request, form, f):
 
 
 @board_required
-@require_GET
+@require_safe
 @with_filter
 def export_zip(request, form, f):
     services.download_record(user=request.user, export="certificates.zip", f=f)
@@ -185,7 +185,7 @@ def export_zip(request, form, f):
 
 
 @board_required
-@require_GET
+@require_safe
 def activity_file(request, slug):
     course = get_object_or_404(
         Course.objects.select_related("quiz").prefetch_related("planners", "modules"), slug=slug
@@ -207,7 +207,7 @@ def activity_file(request, slug):
 
 
 @board_or_author_required
-@require_GET
+@require_safe
 def item_statistics(request, slug):
     quiz = Quiz.objects.filter(course__slug=slug).select_related("course").first()
     if quiz is None:

@@ -1,2 +1,46 @@
+"""Fixtures shared by the security tests: a world where alice holds a certificate, and the personas."""
+
+import pytest
+
+from modules.models import Enrollment
+from quizzes.models import Attempt
+from reports.filters import CompletionFilter
+from reports.models import RosterBatch
+from reports.services import roster_mark_reported
+
 # Shared with the certificate tests: a learner who completed a course, and its post-test.
 from tests.certificates.conftest import certificate, passed_learner, post_test  # noqa: F401
+
+
+@pytest.fixture
+def world(certificate, passed_learner, other_learner, course, board):  # noqa: F811 (fixtures by name)
+    """alice holds a certificate, attempt 1 and a license; bob is enrolled in the same course."""
+    Enrollment.objects.create(
+        user=other_learner, course=course, disclosures_acknowledged_at=certificate.issued_at
+    )
+    roster_mark_reported(f=CompletionFilter(), by=board)
+    attempt = Attempt.objects.get(user=passed_learner)
+    return {
+        "slug": course.slug,
+        "course_slug": course.slug,
+        "module_slug": course.modules.order_by("position").first().slug,
+        "number": attempt.number,
+        "serial": certificate.serial,
+        "code": certificate.verification_code,
+        "pk": passed_learner.licenses.get().pk,
+        "batch_id": RosterBatch.objects.get().pk,
+        "uidb64": "MQ",
+        "token": "invalid-token",
+    }
+
+
+@pytest.fixture
+def personas(passed_learner, other_learner, author, board, admin_user):  # noqa: F811 (fixtures by name)
+    return {
+        "anonymous": None,
+        "learner": passed_learner,
+        "other_learner": other_learner,
+        "author": author,
+        "board": board,
+        "admin": admin_user,
+    }

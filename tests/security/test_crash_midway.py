@@ -49,10 +49,16 @@ def test_load_course_crashing_in_the_post_test_leaves_the_course_as_it_was():
     assert not Course.objects.exists() and not Module.objects.exists()
 
 
-def test_seed_crashing_in_a_batch_leaves_only_whole_batches():
-    from reports.management.commands import seed_completions
+def test_seed_crashing_in_a_batch_leaves_exactly_the_whole_batches_before_it():
+    from reports import seeding
+
+    def table_counts():
+        models = dict.fromkeys(seeding.ROW_ORDER.values())
+        return {model.__name__: model.objects.count() for model in models}
 
     real_bulk_create = Certificate.objects.bulk_create
+    real_write = seeding.Seeder.write
+    committed = []
 
     def crash_in_second_batch(objs, *args, **kwargs):
         # The second batch's users are already inserted (uncommitted) when its certificates are written.
@@ -60,15 +66,26 @@ def test_seed_crashing_in_a_batch_leaves_only_whole_batches():
             raise RuntimeError("power cut")
         return real_bulk_create(objs, *args, **kwargs)
 
+    def write_and_remember(seeder):
+        counts = real_write(seeder)
+        committed.append(counts)
+        return counts
+
+    before = table_counts()
     with (
         mock.patch.object(Certificate.objects, "bulk_create", side_effect=crash_in_second_batch),
-        pytest.raises(RuntimeError),
+        mock.patch.object(seeding.Seeder, "write", write_and_remember),
+        pytest.raises(RuntimeError, match="power cut"),
     ):
         call_command("seed_completions", learners=40, batch=20, seed=1, force=True, stdout=StringIO())
-    seeded = User.objects.filter(email__startswith="seed-")
-    assert seeded.count() == 20  # the first batch, whole; nothing of the second
-    assert Certificate.objects.filter(user__in=seeded).count() <= seeded.count()
-    # Every seeded certificate that exists belongs to a complete batch: it has its licenses.
-    for certificate in Certificate.objects.all():
-        assert certificate.licenses.exists()
-    assert seed_completions
+    assert len(committed) == 1
+    (first,) = committed
+    # The first batch wrote learners at every stage, certificates included: the crash had something to undo.
+    assert first["users"] == 20 and first["certificates"] > 0 and first["attempts"] > 0
+    expected = dict(before)
+    for name, model in seeding.ROW_ORDER.items():
+        expected[model.__name__] += first[name]
+    # Exactly the first batch's rows, every table; nothing of the second (its users were inserted).
+    assert table_counts() == expected
+    seeded = set(User.objects.filter(email__startswith="seed-").values_list("email", flat=True))
+    assert seeded == {seeding.EMAIL.format(n) for n in range(1, 21)}

@@ -1,5 +1,7 @@
 """Security headers on every response, and faults that never show a traceback."""
 
+import runpy
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -34,11 +36,64 @@ def test_pages_carry_no_inline_script_or_style(client, learner, course):
         assert " onclick=" not in html and " onload=" not in html
 
 
-def test_production_settings_send_hsts_and_secure_cookies(settings, client):
-    settings.SECURE_HSTS_SECONDS = 31536000
-    settings.SECURE_SSL_REDIRECT = False
-    response = client.get(reverse("catalogue"), secure=True)
-    assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+SETTINGS_FILE = Path(__file__).resolve().parents[2] / "ce_course" / "settings.py"
+PRODUCTION_ENVIRONMENT = {
+    "DEBUG": "false",
+    "SECRET_KEY": "a-real-production-secret-key-with-enough-entropy-0123456789-abcdefghijklmnop",
+    "ALLOWED_HOSTS": "ce.example.org",
+}
+HTTPS_SETTINGS = (
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SECURE_SSL_REDIRECT",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+)
+
+
+def production_settings(monkeypatch):
+    """The settings module's own values, as it computes them from a production environment
+    (run afresh from its file: the loaded settings of the test run are left alone)."""
+    for name, value in PRODUCTION_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    for name in (*HTTPS_SETTINGS, "BEHIND_TLS_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    return runpy.run_path(str(SETTINGS_FILE))
+
+
+def test_production_environment_turns_on_hsts_https_redirect_and_secure_cookies(monkeypatch):
+    production = production_settings(monkeypatch)
+    assert production["DEBUG"] is False
+    assert {name: production[name] for name in HTTPS_SETTINGS} == {
+        "SECURE_HSTS_SECONDS": 31_536_000,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+        "SECURE_HSTS_PRELOAD": True,
+        "SECURE_SSL_REDIRECT": True,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+    }
+
+
+def test_with_the_production_values_responses_carry_hsts_and_secure_cookies(
+    monkeypatch, settings, client, learner
+):
+    production = production_settings(monkeypatch)
+    for name in HTTPS_SETTINGS:
+        setattr(settings, name, production[name])
+    plain = client.get(reverse("login"))
+    assert plain.status_code == 301 and plain["Location"].startswith("https://")
+    page = client.get(reverse("login"), secure=True)
+    assert page["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert page.cookies[settings.CSRF_COOKIE_NAME]["secure"] is True
+    logged_in = client.post(
+        reverse("login"),
+        {"username": "alice@example.com", "password": "correct-horse-battery"},
+        secure=True,
+    )
+    assert logged_in.status_code == 302
+    session_cookie = logged_in.cookies[settings.SESSION_COOKIE_NAME]
+    assert session_cookie["secure"] is True and session_cookie["httponly"] is True
 
 
 def test_database_gone_answers_503_with_a_plain_page(client, course):

@@ -9,12 +9,6 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from modules.models import Enrollment
-from quizzes.models import Attempt
-from reports.filters import CompletionFilter
-from reports.models import RosterBatch
-from reports.services import roster_mark_reported
-
 PERSONAS = ["anonymous", "learner", "other_learner", "author", "board", "admin"]
 
 ALL = dict.fromkeys(PERSONAS)
@@ -78,28 +72,6 @@ def walk(patterns=None, prefix=""):
             yield f"{prefix}{entry.name}", entry
 
 
-@pytest.fixture
-def world(certificate, passed_learner, other_learner, course, board):
-    """alice holds a certificate, attempt 1 and a license; bob is enrolled in the same course."""
-    Enrollment.objects.create(
-        user=other_learner, course=course, disclosures_acknowledged_at=certificate.issued_at
-    )
-    roster_mark_reported(f=CompletionFilter(), by=board)
-    attempt = Attempt.objects.get(user=passed_learner)
-    return {
-        "slug": course.slug,
-        "course_slug": course.slug,
-        "module_slug": course.modules.order_by("position").first().slug,
-        "number": attempt.number,
-        "serial": certificate.serial,
-        "code": certificate.verification_code,
-        "pk": passed_learner.licenses.get().pk,
-        "batch_id": RosterBatch.objects.get().pk,
-        "uidb64": "MQ",
-        "token": "invalid-token",
-    }
-
-
 def public_urls(world):
     urls = {}
     for name, pattern in walk():
@@ -114,18 +86,6 @@ def public_urls(world):
 def test_every_url_has_an_expected_row(world):
     missing = set(public_urls(world)) - set(EXPECTED)
     assert not missing, f"URLs without a row in EXPECTED: {sorted(missing)}"
-
-
-@pytest.fixture
-def personas(passed_learner, other_learner, author, board, admin_user):
-    return {
-        "anonymous": None,
-        "learner": passed_learner,
-        "other_learner": other_learner,
-        "author": author,
-        "board": board,
-        "admin": admin_user,
-    }
 
 
 @pytest.mark.django_db
