@@ -21,6 +21,7 @@ from certificates.codes import new_verification_code, serial_for
 from certificates.models import Attestation, Certificate, CertificateLicense, Evaluation
 from modules.models import Course, Enrollment
 from modules.selectors import course_progress
+from reports.services import roster_carry_forward
 
 logger = logging.getLogger(__name__)
 
@@ -309,6 +310,7 @@ def certificate_reissue(*, certificate, reason, by, now=None):
         now=now,
         replaces=old,
     )
+    roster_carry_forward(old=old, new=new)
     audit_record(
         actor=by,
         action="certificate.reissued",

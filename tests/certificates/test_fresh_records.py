@@ -44,7 +44,14 @@ def rename_everything(user, course):
 
 def assert_prints_the_new_values(certificate):
     text = pdf_text(certificate.pdf)
-    for expected in ("Alicia Renamed", "MSN, RN", "RN7777777", "A retitled course", "Renamed Provider", "1.25"):
+    for expected in (
+        "Alicia Renamed",
+        "MSN, RN",
+        "RN7777777",
+        "A retitled course",
+        "Renamed Provider",
+        "1.25",
+    ):
         assert expected in text, expected
     for stale in ("Alice Nguyen", "RN1234567", "Hamstring course"):
         assert stale not in text, stale
