@@ -93,7 +93,7 @@ def attestation_submit(*, user, course, minutes, now=None):
     """Record "I completed this activity" with the minutes the learner attests (once).
 
     The minutes may be more than were tracked (reading a printout is not tracked); the board report
-    flags an attestation that exceeds the tracked time by more than ATTESTED_MINUTES_MARGIN.
+    flags one above the tracked time by more than reports.selectors.ATTESTED_OVER_TRACKED_MARGIN_MINUTES.
     """
     user, course = _fresh(user.pk, course.pk)
     enrollment = _locked_enrollment(user, course)
