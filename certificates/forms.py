@@ -71,7 +71,11 @@ class AttestationForm(forms.Form):
         label="Minutes you spent on this activity",
         min_value=1,
         max_value=24 * 60,
-        help_text="Prefilled with the time we tracked while you studied; correct it if it is wrong.",
+        help_text=(
+            "Prefilled with the time we tracked while you studied here. Correct it if it is wrong: time we"
+            " cannot see, such as reading a printout, counts too. The provider reviews attested time well"
+            " above the tracked time."
+        ),
     )
     confirm = forms.BooleanField(
         label="I attest that I completed this activity and spent the time stated above.",

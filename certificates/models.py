@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class Evaluation(models.Model):
@@ -125,10 +125,19 @@ class CertificateLicense(models.Model):
     profession = models.CharField(max_length=4)
     state = models.CharField(max_length=2)
     number = models.CharField(max_length=40)
+    # On a re-issued certificate: the line of the replaced certificate this one carries forward (same
+    # state and profession). The CE Broker roster reads it to send a line once, or again as a correction.
+    corrects = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrected_by"
+    )
 
     class Meta:
         ordering = ["certificate", "position"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(corrects__isnull=True) | ~Q(corrects=F("pk")),
+                name="certlicense_not_self_correcting",
+            ),
             models.UniqueConstraint(fields=["certificate", "position"], name="certlicense_unique_position"),
             models.UniqueConstraint(
                 fields=["certificate", "state", "profession", "number"], name="certlicense_unique_license"

@@ -9,6 +9,7 @@ import hashlib
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -18,14 +19,28 @@ from ce_course.audit import audit_record
 from certificates import pdf
 from certificates.codes import new_verification_code, serial_for
 from certificates.models import Attestation, Certificate, CertificateLicense, Evaluation
-from modules.models import Enrollment
+from modules.models import Course, Enrollment
 from modules.selectors import course_progress
+from reports.services import roster_carry_forward
 
 logger = logging.getLogger(__name__)
 
 
 class CertificateError(Exception):
     """A step the learner may not take now; the message is shown to them."""
+
+
+def _fresh(user_id, course_id):
+    """The learner (row-locked) and the course as the database holds them now, whatever was passed in.
+
+    Views hand in the cached request user (up to a minute old) and the worker's copy of the course.
+    What the completion rule checks and what a certificate prints are legal facts, so they are read
+    from the rows inside the caller's transaction; the lock on the learner also holds a rename or a
+    license change back until the certificate that prints them is committed.
+    """
+    user = get_user_model().objects.select_for_update().get(pk=user_id)
+    course = Course.objects.select_related("quiz").get(pk=course_id)
+    return user, course
 
 
 def _locked_enrollment(user, course):
@@ -56,6 +71,7 @@ def evaluation_submit(
     now=None,
 ):
     """Record the learner's evaluation, once. Raises CertificateError if not yet due or already given."""
+    user, course = _fresh(user.pk, course.pk)
     enrollment = _locked_enrollment(user, course)
     _require_passed(course_progress(user=user, course=course))
     if Evaluation.objects.filter(enrollment=enrollment).exists():
@@ -74,7 +90,12 @@ def evaluation_submit(
 
 @transaction.atomic
 def attestation_submit(*, user, course, minutes, now=None):
-    """Record "I completed this activity" with the minutes the learner attests (once)."""
+    """Record "I completed this activity" with the minutes the learner attests (once).
+
+    The minutes may be more than were tracked (reading a printout is not tracked); the board report
+    flags one above the tracked time by more than reports.selectors.ATTESTED_OVER_TRACKED_MARGIN_MINUTES.
+    """
+    user, course = _fresh(user.pk, course.pk)
     enrollment = _locked_enrollment(user, course)
     progress = course_progress(user=user, course=course)
     _require_passed(progress)
@@ -190,6 +211,7 @@ def certificate_issue(*, user, course, now=None):
     now = now or timezone.now()
     try:
         with transaction.atomic():
+            user, course = _fresh(user.pk, course.pk)
             enrollment = _locked_enrollment(user, course)
             progress = course_progress(user=user, course=course)
             if progress.certificate is not None:
@@ -279,14 +301,16 @@ def certificate_reissue(*, certificate, reason, by, now=None):
         )
     if old.revoked_at is None:
         old = certificate_revoke(certificate=old, reason=reason or "Corrected and re-issued", by=by, now=now)
+    user, course = _fresh(old.user_id, old.course_id)
     new = _create(
-        user=old.user,
-        course=old.course,
+        user=user,
+        course=course,
         enrollment=old.enrollment,
         completion_date=old.completion_date,
         now=now,
         replaces=old,
     )
+    roster_carry_forward(old=old, new=new)
     audit_record(
         actor=by,
         action="certificate.reissued",

@@ -73,7 +73,8 @@ def certificate(request, slug):
         return redirect("course_detail", slug=course.slug)
     attest_form = AttestationForm(
         request.POST if request.POST.get("action") == "attest" else None,
-        initial={"minutes": max(progress.minutes_spent, 1)},
+        # The tracked minutes, never more: nothing is suggested when nothing was tracked.
+        initial={"minutes": progress.minutes_spent or None},
     )
     status = 200
     if request.method == "POST":

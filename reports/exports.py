@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connections
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.sql.constants import MULTI
 from django.utils import timezone
 from openpyxl import Workbook
@@ -23,6 +23,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from certificates.models import CertificateLicense
 from reports.models import RosterEntry
+from reports.selectors import attested_time_flagged
 
 BOM = "\ufeff"
 
@@ -97,6 +98,10 @@ COMPLETION_COLUMNS = (
     "Status",
     "Revoked reason",
     "Reported to CE Broker",
+    "Minutes tracked at attestation",
+    "Minutes attested",
+    "Attested time over tracked",
+    "CE Broker roster",
 )
 
 # Plain tuples, not model instances: building 100,000 Certificates (with their course) would cost
@@ -118,6 +123,11 @@ _COMPLETION_FIELDS = (
     "revoked_at",
     "revoked_reason",
     "reported_to_ce_broker",
+    "minutes_tracked",
+    "minutes_attested",
+    "roster_batch",
+    "carried_with",
+    "corrects_batch",
 )
 
 
@@ -172,10 +182,26 @@ def completion_records(queryset) -> Iterator[tuple]:
     """One tuple of cells per certificate of `queryset` (reports.selectors.completion_queryset or
     completion_rows), in its order. Two queries per FETCH_CHUNK certificates, whatever the count.
     """
-    reported = Exists(RosterEntry.objects.filter(license__certificate=OuterRef("pk")))
+    entries = RosterEntry.objects.filter(license__certificate=OuterRef("pk"))
     rows = (
         queryset.prefetch_related(None)  # licenses come per chunk below; values_list cannot prefetch
-        .annotate(reported_to_ce_broker=reported)
+        .annotate(
+            reported_to_ce_broker=Exists(entries),
+            roster_batch=Subquery(entries.order_by("batch_id").values("batch_id")[:1]),
+            carried_with=Subquery(
+                entries.filter(carried_from__isnull=False).values(
+                    "carried_from__license__certificate__serial"
+                )[:1]
+            ),
+            # A line that corrects one CE Broker has, sent or still to send (a carried line is not one).
+            corrects_batch=Subquery(
+                CertificateLicense.objects.filter(
+                    certificate=OuterRef("pk"),
+                    corrects__roster_entry__isnull=False,
+                    roster_entry__carried_from__isnull=True,
+                ).values("corrects__roster_entry__batch_id")[:1]
+            ),
+        )
         .values_list(*_COMPLETION_FIELDS)
     )
     for chunk in _raw_chunks(rows):
@@ -196,6 +222,11 @@ def completion_records(queryset) -> Iterator[tuple]:
             revoked_at,
             revoked_reason,
             is_reported,
+            tracked,
+            attested,
+            roster_batch,
+            carried_with,
+            corrects_batch,
         ) in chunk:
             yield (
                 name,
@@ -213,7 +244,22 @@ def completion_records(queryset) -> Iterator[tuple]:
                 "Valid" if revoked_at is None else "Revoked",
                 revoked_reason,
                 "yes" if is_reported else "no",  # a bool, or 0/1 from SQLite
+                "" if tracked is None else str(tracked),
+                "" if attested is None else str(attested),
+                "yes" if attested_time_flagged(attested, tracked) else "no",
+                roster_note(roster_batch, carried_with, corrects_batch),
             )
+
+
+def roster_note(batch_id, carried_with, corrects_batch_id) -> str:
+    """Where the certificate stands with CE Broker, for the completion CSV."""
+    if batch_id is not None and carried_with:
+        return f"roster {batch_id}: reported with {carried_with}, which this certificate replaces"
+    if corrects_batch_id is not None:
+        if batch_id is not None:
+            return f"roster {batch_id}: a correction of a line sent in roster {corrects_batch_id}"
+        return f"not yet sent: a correction of a line sent in roster {corrects_batch_id}"
+    return f"roster {batch_id}" if batch_id is not None else ""
 
 
 def completion_csv(queryset) -> Iterator[bytes]:
@@ -241,6 +287,14 @@ class RosterLine:
     profession: str
     learner_name: str = ""
     serial: str = ""
+    # Set when this line corrects one CE Broker already has (a re-issue changed the number, date or
+    # hours): the roster that sent the original and the certificate it replaces.
+    corrects_batch_id: int | None = None
+    corrects_serial: str | None = None
+
+    @property
+    def is_correction(self) -> bool:
+        return self.corrects_batch_id is not None
 
 
 ROSTER_DATE_FORMAT = "mm/dd/yyyy"
@@ -287,8 +341,27 @@ def roster_workbook(lines: Iterable[RosterLine]) -> bytes:
     """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Roster")
-    for line in lines:
+    corrections = []
+    for row, line in enumerate(lines, start=1):
         sheet.append(_roster_row(sheet, line))
+        if line.is_correction:
+            corrections.append((row, line))
+    if corrections:
+        # CE Broker reads the first sheet in its fixed layout; the reviewer reads this one.
+        notes = workbook.create_sheet("Corrections")
+        notes.append(["Roster row", "License", "Learner", "Certificate", "Note"])
+        for row, line in corrections:
+            notes.append(
+                [
+                    row,
+                    _text_cell(notes, license_text(line.profession, line.state, line.license_number)),
+                    _text_cell(notes, line.learner_name),
+                    line.serial,
+                    f"Correction: replaces certificate {line.corrects_serial}, whose line for this license "
+                    f"was sent in roster {line.corrects_batch_id}; the license number, completion date or "
+                    "hours changed.",
+                ]
+            )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

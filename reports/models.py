@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 
 
 class ReportDownload(models.Model):
@@ -36,15 +37,29 @@ class RosterBatch(models.Model):
 
 
 class RosterEntry(models.Model):
-    """One reported license line. A license of a certificate is reported once, ever (unique)."""
+    """One reported license line. A license of a certificate is reported once, ever (unique).
+
+    Most entries are lines sent in the batch's file. An entry with `carried_from` was not sent: it is
+    the line of a re-issued certificate that repeats, in everything CE Broker was sent, a line the
+    batch reported for the certificate it replaces; recording it keeps it out of every later roster.
+    """
 
     batch = models.ForeignKey(RosterBatch, on_delete=models.PROTECT, related_name="entries")
     license = models.OneToOneField(
         "certificates.CertificateLicense", on_delete=models.PROTECT, related_name="roster_entry"
     )
+    carried_from = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="carried_to"
+    )
 
     class Meta:
         verbose_name_plural = "roster entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(carried_from__isnull=True) | ~Q(carried_from=F("pk")),
+                name="rosterentry_not_carried_from_itself",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.license} in {self.batch}"

@@ -7,13 +7,38 @@ Every function runs a fixed number of queries whatever the number of rows: per-r
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, TruncMonth
 
 from certificates.models import Certificate, CertificateLicense
 from modules.models import Enrollment, ModuleProgress
 from quizzes.models import Attempt
 from reports.models import RosterEntry
+
+# The board report flags a certificate whose attested minutes exceed the minutes tracked when the
+# learner attested by more than this. Tracking sees only time on the module pages (not the post-test,
+# the evaluation or a printout) and credits at most 15 minutes per gap, so a quarter of an hour over
+# is ordinary; more asks a reviewer to look (README "Time spent and attested").
+ATTESTED_OVER_TRACKED_MARGIN_MINUTES = 15
+
+
+def attested_time_flagged(minutes_attested, minutes_tracked):
+    """True when the attested time exceeds the tracked time by more than the margin."""
+    if minutes_attested is None or minutes_tracked is None:
+        return False
+    return minutes_attested > minutes_tracked + ATTESTED_OVER_TRACKED_MARGIN_MINUTES
 
 
 def _attempts():
@@ -52,9 +77,12 @@ def matching_certificates(f):
 
 
 def annotate_figures(rows):
-    """Add best_percent, attempts_used and seconds_spent: three subqueries per row."""
+    """Add best_percent, attempts_used and seconds_spent (three subqueries per row), and the
+    attestation's minutes_attested and minutes_tracked (a join)."""
     attempts = _attempts()
     return rows.annotate(
+        minutes_attested=F("enrollment__attestation__minutes_attested"),
+        minutes_tracked=F("enrollment__attestation__minutes_tracked"),
         best_percent=Subquery(
             attempts.order_by("-percent").values("percent")[:1], output_field=DecimalField()
         ),
@@ -86,6 +114,8 @@ def completion_page_rows(page_ids):
     """The annotated rows of one page of certificate ids, in the page's order, licenses prefetched."""
     rows = annotate_figures(Certificate.objects.defer("pdf").select_related("course").filter(pk__in=page_ids))
     by_id = {row.pk: row for row in rows.prefetch_related("licenses")}
+    for row in by_id.values():
+        row.time_flagged = attested_time_flagged(row.minutes_attested, row.minutes_tracked)
     return [by_id[pk] for pk in page_ids if pk in by_id]
 
 

@@ -51,6 +51,8 @@ def _as_lines(licenses) -> list[RosterLine]:
         "profession",
         "certificate__learner_name",
         "certificate__serial",
+        "corrects__roster_entry__batch_id",
+        "corrects__certificate__serial",
     )
     return [RosterLine(*row) for row in rows]
 
@@ -67,8 +69,60 @@ def unreported_line_count(f) -> int:
 
 
 def batch_roster_lines(batch) -> list[RosterLine]:
-    """The lines a past batch reported, by completion date, so its roster can be downloaded again."""
-    return _as_lines(CertificateLicense.objects.filter(roster_entry__batch=batch))
+    """The lines a past batch sent, by completion date, so its roster can be downloaded again
+    (without the lines of re-issued certificates carried into it later: those were never sent)."""
+    return _as_lines(
+        CertificateLicense.objects.filter(roster_entry__batch=batch, roster_entry__carried_from__isnull=True)
+    )
+
+
+def _same_for_ce_broker(old_line, new_line, old, new) -> bool:
+    """Whether CE Broker would receive exactly what it has (state and profession match already)."""
+    return (
+        old_line.number == new_line.number
+        and old.completion_date == new.completion_date
+        and old.contact_hours == new.contact_hours
+    )
+
+
+def _pair_lines(old_lines, new_lines):
+    """[(new line, the old line it carries forward)]: the same license first, then the same state and
+    profession (a corrected number). A line with no partner is a license new on this certificate."""
+    remaining = list(old_lines)
+    pairs = {}
+    for same_number in (True, False):
+        for line in new_lines:
+            if line.pk in pairs:
+                continue
+            for old_line in remaining:
+                if (old_line.state, old_line.profession) == (line.state, line.profession) and (
+                    not same_number or old_line.number == line.number
+                ):
+                    pairs[line.pk] = (line, old_line)
+                    remaining.remove(old_line)
+                    break
+    return list(pairs.values())
+
+
+def roster_carry_forward(*, old, new) -> None:
+    """Link the license lines of `new`, a re-issue of `old`, to the lines of `old` they replace.
+
+    Side effects: sets CertificateLicense.corrects on each paired line of `new`; for a line whose old
+    partner was already reported and whose number, completion date and hours are unchanged, records a
+    RosterEntry in the batch that reported the old line (carried, not sent), so no later roster sends
+    CE Broker a duplicate. A changed line stays unreported: the next roster lists it as a correction.
+    Runs inside the re-issue's transaction.
+    """
+    old_lines = list(old.licenses.select_related("roster_entry"))
+    new_lines = list(new.licenses.all())
+    carried = []
+    for line, old_line in _pair_lines(old_lines, new_lines):
+        line.corrects = old_line
+        line.save(update_fields=["corrects"])
+        entry = getattr(old_line, "roster_entry", None)
+        if entry is not None and _same_for_ce_broker(old_line, line, old, new):
+            carried.append(RosterEntry(batch_id=entry.batch_id, license=line, carried_from=entry))
+    RosterEntry.objects.bulk_create(carried)
 
 
 def _mark(f, by) -> RosterBatch:

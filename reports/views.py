@@ -2,7 +2,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -97,10 +97,13 @@ def completion_report(request, form, f):
             "scores_text": charts.chart_text_alternative(scores, what="Best post-test scores"),
             "overdue": services.overdue_unreported(f),
             "unreported_lines": services.unreported_line_count(f),
-            "batches": RosterBatch.objects.select_related("created_by").annotate(lines=Count("entries"))[:10],
+            "batches": RosterBatch.objects.select_related("created_by").annotate(
+                lines=Count("entries", filter=Q(entries__carried_from__isnull=True))
+            )[:10],
             "quizzes": Quiz.objects.select_related("course").order_by("course__title"),
             "courses": Course.objects.order_by("title"),
             "query": query.urlencode(),
+            "time_margin": selectors.ATTESTED_OVER_TRACKED_MARGIN_MINUTES,
         },
     )
 

@@ -28,7 +28,7 @@ from reports.exports import (
     roster_workbook,
 )
 from reports.filters import CompletionFilter
-from reports.models import ReportDownload, RosterEntry
+from reports.models import ReportDownload, RosterBatch, RosterEntry
 from reports.selectors import completion_queryset, completion_rows
 from reports.services import (
     RosterError,
@@ -166,6 +166,10 @@ def test_csv_row_of_an_issued_certificate(certificate, passed_learner):
         "Valid",
         "",
         "no",
+        "0",  # tracked when she attested (the fixture's modules are completed in no time)
+        "60",
+        "yes",
+        "",
     ]
 
 
@@ -182,8 +186,10 @@ def test_csv_shows_revoked_status_reason_and_reported(course, board):
     Certificate.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now(), revoked_reason="Wrong name")
     roster_mark_reported(f=CompletionFilter(), by=board)  # reports the two live ones
     rows = {row[10]: row for row in read_csv(completion_queryset(CompletionFilter(status="all")))[1:]}
-    assert rows[revoked.serial][12:] == ["Revoked", "Wrong name", "no"]
-    assert rows[reported.serial][12:] == ["Valid", "", "yes"]
+    assert rows[revoked.serial][12:15] == ["Revoked", "Wrong name", "no"]
+    assert rows[reported.serial][12:15] == ["Valid", "", "yes"]
+    batch = RosterBatch.objects.get()
+    assert rows[reported.serial][-1] == f"roster {batch.pk}" and rows[revoked.serial][-1] == ""
 
 
 def test_csv_has_one_row_per_certificate_across_chunks(course):

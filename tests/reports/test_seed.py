@@ -93,6 +93,11 @@ def test_certificates_only_for_learners_who_finished_every_step(seeded):
         assert Attempt.objects.filter(user=certificate.user, quiz__course=course, passed=True).exists()
         assert Evaluation.objects.filter(enrollment=enrollment).exists()
         attestation = Attestation.objects.get(enrollment=enrollment)
+        tracked = sum(
+            ModuleProgress.objects.filter(enrollment=enrollment).values_list("seconds_spent", flat=True)
+        )
+        # The shipped course's minimum study time holds, as attestation_submit would insist.
+        assert attestation.minutes_tracked == tracked // 60 >= course.minimum_minutes > 0
         assert certificate.completion_date == timezone.localdate(attestation.attested_at)
         assert certificate.issued_at >= attestation.attested_at
         assert ModuleProgress.objects.filter(enrollment=enrollment, completed_at__isnull=False).count() == 6
