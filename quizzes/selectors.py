@@ -1,10 +1,8 @@
 """Reads for the post-test: a learner's status, attempts and review."""
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
-from ce_course.plain_sql import db_datetime, db_json, fetch_rows, instance
-from quizzes.models import Attempt, Quiz
+from quizzes.models import Attempt, AttemptQuestion, Quiz
 
 
 @dataclass(frozen=True)
@@ -89,52 +87,35 @@ def attempt_for_learner(*, user, quiz, number):
     return attempt
 
 
-class SavedAnswer(NamedTuple):
-    """One question of an attempt page: its AttemptQuestion id and the answer saved so far."""
-
-    pk: int
-    response: object
-
-
-# The attempt page is reloaded and returned to throughout a post-test, so its read is plain SQL
-# (ce_course/plain_sql.py says why): the attempt and each question's saved answer, in one statement.
-ATTEMPT_PAGE_SQL = """
-    SELECT a.id, a.number, a.started_at, a.deadline, a.submitted_at, q.id, q.position, q.response
-    FROM quizzes_attempt a
-    LEFT JOIN quizzes_attemptquestion q ON q.attempt_id = a.id
-    WHERE a.user_id = %s AND a.quiz_id = %s AND a.number = %s
-    ORDER BY q.position
-"""
+# What the attempt page reads: the attempt's own columns, and each question's frozen display
+# snapshot and saved answer (never its key: the page must not be able to leak it).
+ATTEMPT_PAGE_FIELDS = ("id", "user", "quiz", "number", "started_at", "deadline", "submitted_at")
+QUESTION_PAGE_FIELDS = ("id", "attempt", "position", "snapshot", "response", "points_awarded")
 
 
 def attempt_with_answers(*, user, quiz, number):
-    """The learner's own attempt by number with `answers` (its questions in order, each a
-    SavedAnswer: the row id and the saved answer only), or None. Like attempt_for_learner, another
-    learner's attempt is never found.
+    """The learner's own attempt by number with `page_rows` (its questions in order, key left out),
+    or None. Like attempt_for_learner, another learner's attempt is never found.
 
-    The attempt carries the columns the attempt page uses; any other is loaded on first access.
-    quizzes.presentation.question_inputs_html reads the snapshots of the questions it renders.
+    One statement: the questions joined to their attempt. An attempt always has questions
+    (attempt_start refuses to start one without), so the fallback read only runs for a missing one.
     """
-    rows = fetch_rows(ATTEMPT_PAGE_SQL, [user.pk, quiz.pk, number])
-    if not rows:
-        return None
-    attempt_id, number, started_at, deadline, submitted_at = rows[0][:5]
-    attempt = instance(
-        Attempt,
-        id=attempt_id,
-        user_id=user.pk,
-        quiz_id=quiz.pk,
-        number=number,
-        started_at=db_datetime(started_at),
-        deadline=db_datetime(deadline),
-        submitted_at=db_datetime(submitted_at),
+    rows = list(
+        AttemptQuestion.objects.filter(attempt__user=user, attempt__quiz=quiz, attempt__number=number)
+        .select_related("attempt")
+        .only(*QUESTION_PAGE_FIELDS, *(f"attempt__{name}" for name in ATTEMPT_PAGE_FIELDS))
+        .order_by("position")
     )
+    if rows:
+        attempt = rows[0].attempt
+    else:
+        attempt = (
+            Attempt.objects.filter(user=user, quiz=quiz, number=number).only(*ATTEMPT_PAGE_FIELDS).first()
+        )
+        if attempt is None:
+            return None
     attempt.quiz = quiz
-    attempt.answers = [
-        SavedAnswer(row_id, db_json(response))
-        for *_, row_id, _position, response in rows
-        if row_id is not None
-    ]
+    attempt.page_rows = rows
     return attempt
 
 
