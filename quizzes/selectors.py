@@ -1,6 +1,10 @@
 """Reads for the post-test: a learner's status, attempts and review."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.utils import timezone
 
 from quizzes.models import Attempt, AttemptQuestion, Quiz
 
@@ -93,30 +97,70 @@ ATTEMPT_PAGE_FIELDS = ("id", "user", "quiz", "number", "started_at", "deadline",
 QUESTION_PAGE_FIELDS = ("id", "attempt", "position", "snapshot", "response", "points_awarded")
 
 
+def _attempt_page_sql():
+    """The attempt page's one statement; every table and column name from the models' _meta."""
+    attempt, question, quote = Attempt._meta, AttemptQuestion._meta, connection.ops.quote_name
+    a = {name: quote(attempt.get_field(name).column) for name in ATTEMPT_PAGE_FIELDS}
+    q = {name: quote(question.get_field(name).column) for name in QUESTION_PAGE_FIELDS}
+    # Names from _meta, values as parameters: nothing from a request is put into the text.
+    columns = [f"q.{q[name]}" for name in QUESTION_PAGE_FIELDS]
+    columns += [f"a.{a[name]} AS {_attempt_alias(name)}" for name in ATTEMPT_PAGE_FIELDS]
+    return " ".join(
+        [
+            "SELECT",
+            ", ".join(columns),
+            f"FROM {quote(question.db_table)} q JOIN {quote(attempt.db_table)} a ON a.{a['id']} = q.{q['attempt']}",
+            f"WHERE a.{a['user']} = %s AND a.{a['quiz']} = %s AND a.{a['number']} = %s",
+            f"ORDER BY q.{q['position']}",
+        ]
+    )
+
+
+def _attempt_alias(name):
+    return f"page_attempt_{Attempt._meta.get_field(name).column}"
+
+
+ATTEMPT_PAGE_SQL = _attempt_page_sql()
+
+
 def attempt_with_answers(*, user, quiz, number):
     """The learner's own attempt by number with `page_rows` (its questions in order, key left out),
     or None. Like attempt_for_learner, another learner's attempt is never found.
 
-    One statement: the questions joined to their attempt. An attempt always has questions
-    (attempt_start refuses to start one without), so the fallback read only runs for a missing one.
+    Plain SQL through Manager.raw(), which converts the question columns as the ORM does: on this
+    page, reloaded and returned to throughout a post-test, building the equivalent ORM statement
+    took most of the page's time (bench/bench_attempt_page.py, README "Performance"). The attempt's
+    columns come with every row; the attempt is built from the first with Model.from_db. An
+    attempt always has questions (attempt_start refuses to start one without).
     """
-    rows = list(
-        AttemptQuestion.objects.filter(attempt__user=user, attempt__quiz=quiz, attempt__number=number)
-        .select_related("attempt")
-        .only(*QUESTION_PAGE_FIELDS, *(f"attempt__{name}" for name in ATTEMPT_PAGE_FIELDS))
-        .order_by("position")
+    # A number outside the column's range names no attempt; the database must not be asked (for
+    # 2**63 SQLite's driver raises OverflowError, which the ORM would have guarded against).
+    lowest, highest = connection.ops.integer_field_range(
+        Attempt._meta.get_field("number").get_internal_type()
     )
-    if rows:
-        attempt = rows[0].attempt
-    else:
-        attempt = (
-            Attempt.objects.filter(user=user, quiz=quiz, number=number).only(*ATTEMPT_PAGE_FIELDS).first()
-        )
-        if attempt is None:
-            return None
+    if not max(lowest, 1) <= number <= highest:
+        return None
+    rows = list(AttemptQuestion.objects.raw(ATTEMPT_PAGE_SQL, [user.pk, quiz.pk, number]))
+    if not rows:
+        return None
+    first = rows[0]
+    values = [getattr(first, _attempt_alias(name)) for name in ATTEMPT_PAGE_FIELDS]
+    attempt = Attempt.from_db(
+        DEFAULT_DB_ALIAS,
+        [Attempt._meta.get_field(name).attname for name in ATTEMPT_PAGE_FIELDS],
+        [_aware(value) for value in values],
+    )
     attempt.quiz = quiz
     attempt.page_rows = rows
     return attempt
+
+
+def _aware(value):
+    # Extra columns of a raw() query are not converted: SQLite gives naive datetimes, in the
+    # database's time zone (UTC unless DATABASES sets TIME_ZONE), as the ORM's converter assumes.
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        return timezone.make_aware(value, connection.timezone)
+    return value
 
 
 def attempt_rows(attempt, *, with_keys=True):

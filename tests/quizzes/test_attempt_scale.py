@@ -1,6 +1,7 @@
 """Attempt pages cost the same number of queries with 5 or 40 questions; races leave one attempt."""
 
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from quizzes import presentation, services
-from quizzes.models import Attempt, Quiz
+from quizzes.models import Attempt, AttemptQuestion, Quiz
+from quizzes.selectors import ATTEMPT_PAGE_FIELDS, QUESTION_PAGE_FIELDS, attempt_with_answers
 from tests.factories import course_with_modules
 from tests.quizzes.conftest import build_bank, complete_modules, correct_post, make_question
 
@@ -165,3 +167,43 @@ def test_the_template_version_changes_with_the_template_source(settings, tmp_pat
     assert presentation._template_version() == presentation.TEMPLATE_VERSION
     copy.write_bytes(template.read_bytes().replace(b"Question", b"Item"))
     assert presentation._template_version() != presentation.TEMPLATE_VERSION
+
+
+@pytest.mark.django_db
+def test_the_attempt_page_read_gives_exactly_what_the_orm_gives(learner):
+    _, attempt = attempt_with_questions(learner, 2)
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=attempt.started_at + timedelta(minutes=30))
+    row = attempt.questions.order_by("position").first()
+    services.attempt_save(attempt=attempt, answers={row.pk: correct_answer(row)})
+    read = attempt_with_answers(user=learner, quiz=attempt.quiz, number=attempt.number)
+
+    expected = Attempt.objects.get(pk=attempt.pk)
+    for name in ATTEMPT_PAGE_FIELDS:
+        name = Attempt._meta.get_field(name).attname
+        assert getattr(read, name) == getattr(expected, name), name
+    assert read.started_at.utcoffset() is not None and read.deadline.utcoffset() is not None
+    orm_rows = list(AttemptQuestion.objects.filter(attempt=attempt).order_by("position"))
+    assert [r.pk for r in read.page_rows] == [r.pk for r in orm_rows]
+    for mine, theirs in zip(read.page_rows, orm_rows, strict=True):
+        for name in QUESTION_PAGE_FIELDS:
+            name = AttemptQuestion._meta.get_field(name).attname
+            assert getattr(mine, name) == getattr(theirs, name), name
+    assert read.page_rows[0].response is not None
+
+
+def correct_answer(row):
+    key = row.key
+    if key["kind"] == "ordering":
+        return key["correct_order"]
+    if key["kind"] == "matching":
+        return key["matches"]
+    if key["kind"] == "multiple":
+        return key["correct_ids"]
+    return key["correct_ids"][0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("number", [0, -1, 2**15, 2**31, 2**63, 2**64])
+def test_the_attempt_page_read_finds_nothing_for_a_number_out_of_range(learner, number):
+    _, attempt = attempt_with_questions(learner, 0)
+    assert attempt_with_answers(user=learner, quiz=attempt.quiz, number=number) is None
