@@ -37,6 +37,10 @@ os.environ.setdefault("BENCH_STATIC_ROOT", f"{SCRATCH}/static")  # production se
 
 import django  # noqa: E402
 
+if os.environ["DATABASE_URL"].startswith("postgres"):
+    from bench.run_bench import create_postgres_database
+
+    create_postgres_database(os.environ["DATABASE_URL"])
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
