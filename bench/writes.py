@@ -194,7 +194,7 @@ def _post(client, tally, kind, path, form, expect_path=None, headers=None):
         payload = json.loads(body) if status == 200 else None
     except ValueError:
         payload = None
-    ok = payload == {"saved": 1}
+    ok = payload is not None and payload.get("saved") == 1 and not payload.get("errors")
     tally.record(kind, ok, status, seconds, f"{path} -> {status} {body[:120]!r}")
     return ok, payload
 

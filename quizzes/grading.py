@@ -47,8 +47,24 @@ WEIGHT_SUM_TOLERANCE = Decimal("0.1")
 MAX_WEIGHT_PLACES = 7  # Moodle stores fractions with 7 decimals
 _ARITHMETIC = Context(prec=28, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
 
-NormalizedResponse = str | frozenset[str] | tuple[str, ...] | dict[str, str] | None
 Order = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IncompleteOrder:
+    """An ordering question the learner has begun but not finished: some items have a position.
+
+    Kept so that no input is lost (the attempt page shows it again as entered), and graded as
+    unanswered: 0 points whatever the ordering mode, because a partial sequence is not an answer
+    to "put these in order" and Moodle's modes are defined on complete orders only.
+    """
+
+    positions: tuple[tuple[str, int], ...]  # (item id, 1-based position), fewer than every item
+
+
+NormalizedResponse = str | frozenset[str] | tuple[str, ...] | dict[str, str] | IncompleteOrder | None
+# The stored (JSON) form of an IncompleteOrder: {"incomplete": {item id: position}}.
+INCOMPLETE = "incomplete"
 
 
 class GradingError(ValueError):
@@ -254,7 +270,11 @@ def _validate_selection(key: Key, response: object) -> frozenset[str]:
     return frozenset(response)
 
 
-def _validate_order(key: Key, response: object) -> tuple[str, ...]:
+def _validate_order(key: Key, response: object) -> tuple[str, ...] | IncompleteOrder:
+    if isinstance(response, IncompleteOrder):
+        response = incomplete_to_json(response)
+    if isinstance(response, Mapping):
+        return _validate_incomplete_order(key, response)
     if not isinstance(response, list | tuple):
         raise GradingError(_NOT_ACCEPTED)
     _require_ids(response, key.choice_ids, "This answer mentions an item that is not part of the question.")
@@ -263,6 +283,30 @@ def _validate_order(key: Key, response: object) -> tuple[str, ...]:
     if len(response) != len(key.choice_ids):
         raise GradingError("Every item must be placed in the order.")
     return tuple(response)
+
+
+def _validate_incomplete_order(key: Key, response: Mapping[object, object]) -> IncompleteOrder:
+    if set(response) != {INCOMPLETE} or not isinstance(response[INCOMPLETE], Mapping):
+        raise GradingError(_NOT_ACCEPTED)
+    positions = response[INCOMPLETE]
+    _require_ids(
+        positions.keys(), key.choice_ids, "This answer mentions an item that is not part of the question."
+    )
+    count = len(key.choice_ids)
+    for position in positions.values():
+        # bool is an int: True must not pass as position 1.
+        if isinstance(position, bool) or not isinstance(position, int) or not 1 <= position <= count:
+            raise GradingError(f"Positions run from 1 to {count}.")
+    if len(set(positions.values())) != len(positions):
+        raise GradingError("Use each position once.")
+    if not positions or len(positions) == count:
+        # Nothing placed is unanswered (None); everything placed is a complete order (a list).
+        raise GradingError(_NOT_ACCEPTED)
+    return IncompleteOrder(tuple(sorted(positions.items(), key=lambda pair: pair[1])))
+
+
+def incomplete_to_json(answer: IncompleteOrder) -> dict[str, dict[str, int]]:
+    return {INCOMPLETE: dict(answer.positions)}
 
 
 def _validate_pairs(key: Key, response: object) -> dict[str, str]:
@@ -288,7 +332,8 @@ def validate_response(key: Key, response: object) -> NormalizedResponse:
     """Check a response against the key and normalize it; raise GradingError if it does not fit.
 
     Returns None (unanswered), a choice id (single, true_false), a frozenset of ids (multiple),
-    a tuple of ids (ordering) or a dict prompt id -> answer id (matching).
+    a tuple of ids (ordering; an IncompleteOrder when only some items are placed) or a dict
+    prompt id -> answer id (matching).
     """
     if response is None:
         return None
@@ -416,8 +461,8 @@ def _multiple_credit(key: Key, selected: frozenset[str]) -> tuple[Decimal, Decim
 def _credit(key: Key, response: object) -> tuple[Decimal, Decimal]:
     """(earned, possible) for a response, with 0 <= earned <= possible and possible > 0."""
     answer = validate_response(key, response)
-    if answer is None:
-        return Decimal(0), Decimal(1)
+    if answer is None or isinstance(answer, IncompleteOrder):
+        return Decimal(0), Decimal(1)  # an unfinished order counts as unanswered (IncompleteOrder says why)
     if isinstance(answer, str):
         return Decimal(answer in key.correct_ids), Decimal(1)
     if isinstance(answer, frozenset):

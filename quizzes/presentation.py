@@ -8,25 +8,21 @@ Built from the AttemptQuestion snapshot only, so the attempt page can never leak
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from quizzes.forms import is_answered, positions_for
-from quizzes.models import AttemptQuestion, ReviewPolicy
+from quizzes.forms import is_answered, is_incomplete, positions_for
+from quizzes.models import ReviewPolicy
 
+QUESTION_TEMPLATE = "quizzes/_question_input.html"
 # Long enough for any attempt; an entry that expires is simply rendered again.
 QUESTION_INPUT_SECONDS = 12 * 60 * 60
-# Each worker also keeps the entries of the attempts it served last (about 25 KB each), in front
-# of the shared cache. An entry checks itself (digest per row), so an old one is never wrong.
-QUESTION_INPUT_ATTEMPTS_KEPT = 500
-_inputs_by_attempt = OrderedDict()
-_inputs_lock = threading.Lock()  # the development server serves requests on threads
 
 
 @dataclass
@@ -36,6 +32,8 @@ class QuestionView:
     kind: str
     stem_html: str
     answered: bool
+    incomplete: bool = False  # an ordering with only some items placed: counts as unanswered
+    error: str = ""  # why the input sent last was not saved
     choices: list = field(default_factory=list)  # single/multiple/true_false: {id, text, checked}
     items: list = field(default_factory=list)  # ordering: {id, text, position}
     prompts: list = field(default_factory=list)  # matching: {id, text, selected}
@@ -80,32 +78,37 @@ def _inline_stem(html):
     return html
 
 
-def question_view(row):
+def question_view(row, response=None, *, as_entered=False, error=""):
+    """The question as the page shows it, with the saved answer, or with `response` as the
+    learner entered it (as_entered: forms.entered_inputs, possibly invalid) after a refused save."""
     snap = row.snapshot
+    if not as_entered:
+        response = row.response
     view = QuestionView(
         row_id=row.pk,
         position=row.position,
         kind=snap["kind"],
         stem_html=_inline_stem(snap["stem_html"]),
-        answered=is_answered(row),
+        answered=is_answered(snap["kind"], row.response),
+        incomplete=is_incomplete(snap["kind"], row.response),
+        error=error,
         points=Decimal(snap["points"]),
         points_awarded=row.points_awarded,
         rationale_html=snap.get("rationale_html", ""),
         reference=snap.get("reference", ""),
     )
-    response = row.response
     if view.kind in ("single", "true_false", "multiple"):
         picked = set(response if isinstance(response, list) else [response] if response else [])
         view.choices = [{**c, "checked": c["id"] in picked} for c in snap["choices"]]
         view.response_summary = [c["text"] for c in view.choices if c["checked"]]
     elif view.kind == "ordering":
-        positions = positions_for(row)
+        positions = {item: _position(value) for item, value in positions_for(response).items()}
         view.items = [{**item, "position": positions.get(item["id"])} for item in snap["items"]]
         view.positions = range(1, len(snap["items"]) + 1)
         by_id = {item["id"]: item["text"] for item in snap["items"]}
-        view.response_summary = [by_id[i] for i in (response or []) if i in by_id]
+        view.response_summary = [by_id[i] for i in (response or []) if i in by_id] if view.answered else []
     elif view.kind == "matching":
-        chosen = response or {}
+        chosen = {prompt: answer for prompt, answer in (response or {}).items() if answer}
         answers = {a["id"]: a["text"] for a in snap["answers"]}
         view.prompts = [{**p, "selected": chosen.get(p["id"])} for p in snap["prompts"]]
         view.answers = snap["answers"]
@@ -115,62 +118,88 @@ def question_view(row):
     return view
 
 
+def _position(value):
+    # A position shown again from a form is the string sent; one that is not a number shows as unset.
+    if isinstance(value, str):
+        return int(value) if value.isdigit() else None
+    return value
+
+
 def question_views(rows):
     return [question_view(row) for row in rows]
+
+
+def _template_version():
+    """A digest of what makes a question's HTML: the template's source and this module (the view
+    it is given). A deploy that changes either changes every cache key, so an open attempt never
+    gets old markup. Worked out once, at import: a running server's files do not change."""
+    source = Path(settings.BASE_DIR) / "ce_course" / "jinja2" / QUESTION_TEMPLATE
+    return hashlib.sha256(source.read_bytes() + Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+TEMPLATE_VERSION = _template_version()
 
 
 def _answer_digest(response):
     return hashlib.sha256(json.dumps(response, sort_keys=True).encode()).hexdigest()[:20]
 
 
-def question_inputs_html(attempt, answers):
-    """Each question's inputs as HTML (quizzes/_question_input.html), in the order of `answers`.
+def render_question(view):
+    return mark_safe(render_to_string(QUESTION_TEMPLATE, {"q": view}))  # our template's output, escaped
 
-    Rendering ten questions through the template was two thirds of the attempt page's time, so the
-    attempt keeps one cache entry: row id -> (digest of the saved answer, HTML). Nothing ever needs
-    invalidating: each question is frozen in its row when the attempt starts, and a changed answer
-    has a different digest. Only questions never shown with their current answer are rendered (their
-    snapshots read in one statement); at most one read and one write, whatever the question count,
-    and no read when this worker served the attempt last (its entries are kept in front of the cache).
-    `answers` are the learner's own (quizzes.selectors.attempt_with_answers: row id, saved answer).
+
+def question_inputs_html(attempt, rows):
+    """Each question's inputs as HTML (quizzes/_question_input.html), in the order of `rows`.
+
+    One Django cache entry per attempt: row id -> (digest of the saved answer, HTML). Its key names
+    the attempt (id and start time: an id reused after a restore never meets an old entry) and the
+    template's version; a changed answer has a different digest. Questions are frozen when the
+    attempt starts, so nothing else can make the HTML differ, and nothing needs invalidating.
     """
-    # The start time as well as the id: an id reused after a restore can never meet this entry.
-    key = f"quizzes:attempt-inputs:{attempt.pk}:{attempt.started_at.timestamp()}"
-    held = _inputs_kept(key)
-    if held is None:
-        held = cache.get(key) or {}
-    wanted = {answer.pk: _answer_digest(answer.response) for answer in answers}
-    to_render = [pk for pk, digest in wanted.items() if held.get(pk, (None,))[0] != digest]
-    if to_render:
-        # The page read only the saved answers: read whole the questions to render, at once. Each
-        # entry takes the digest of the answer it was rendered with, even if a save came in between.
-        held = dict(held)
-        for row in AttemptQuestion.objects.filter(pk__in=to_render).defer("key"):
-            html = render_to_string("quizzes/_question_input.html", {"q": question_view(row)})
-            held[row.pk] = (_answer_digest(row.response), str(html))
-        held = {pk: held[pk] for pk in wanted}
+    key = f"quizzes:attempt-inputs:{TEMPLATE_VERSION}:{attempt.pk}:{attempt.started_at.timestamp()}"
+    held = cache.get(key) or {}
+    wanted = {row.pk: _answer_digest(row.response) for row in rows}
+    if any(held.get(pk, (None,))[0] != digest for pk, digest in wanted.items()):
+        held = {
+            row.pk: held[row.pk]
+            if held.get(row.pk, (None,))[0] == wanted[row.pk]
+            else (wanted[row.pk], str(render_question(question_view(row))))
+            for row in rows
+        }
         cache.set(key, held, QUESTION_INPUT_SECONDS)
-    _inputs_keep(key, held)
-    return [mark_safe(held[pk][1]) for pk in wanted]  # our template's output, escaped when rendered
+    return [mark_safe(held[pk][1]) for pk in wanted]
 
 
-def _inputs_kept(key):
-    with _inputs_lock:
-        return _inputs_by_attempt.get(key)  # _inputs_keep marks it as used last
+def question_inputs_as_entered(rows, posted):
+    """After a save that refused some questions: every question as the learner left it (their
+    inputs from the POST, valid or not), each refused one with its message. Never cached."""
+    inputs = []
+    for row in rows:
+        view = question_view(
+            row, posted.entered.get(row.pk), as_entered=True, error=posted.errors.get(row.pk, "")
+        )
+        view.incomplete = row.pk not in posted.errors and is_incomplete(view.kind, posted.answers.get(row.pk))
+        inputs.append(render_question(view))
+    return inputs
 
 
-def inputs_forget_kept():
-    """Empty this worker's copies (the tests do, with the cache, since ids repeat between tests)."""
-    with _inputs_lock:
-        _inputs_by_attempt.clear()
-
-
-def _inputs_keep(key, held):
-    with _inputs_lock:
-        _inputs_by_attempt[key] = held
-        _inputs_by_attempt.move_to_end(key)
-        while len(_inputs_by_attempt) > QUESTION_INPUT_ATTEMPTS_KEPT:
-            _inputs_by_attempt.popitem(last=False)
+def save_outcome(rows, posted, *, changed):
+    """What a save tells the learner (the autosave's JSON, and the page's error summary): how many
+    answers changed, each refused question with its message, and the questions left incomplete."""
+    errors = [
+        {"question": row.position, "message": posted.errors[row.pk]}
+        for row in rows
+        if row.pk in posted.errors
+    ]
+    incomplete = [
+        row.position
+        for row in rows
+        if row.pk not in posted.errors and is_incomplete(row.snapshot["kind"], posted.answers.get(row.pk))
+    ]
+    outcome = {"saved": changed, "errors": errors, "incomplete": incomplete}
+    if errors:
+        outcome["error"] = " ".join(f"Question {e['question']}: {e['message']}" for e in errors)
+    return outcome
 
 
 def with_correct_answers(views, rows):

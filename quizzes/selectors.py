@@ -1,10 +1,12 @@
 """Reads for the post-test: a learner's status, attempts and review."""
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from datetime import datetime
 
-from ce_course.plain_sql import db_datetime, db_json, fetch_rows, instance
-from quizzes.models import Attempt, Quiz
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.utils import timezone
+
+from quizzes.models import Attempt, AttemptQuestion, Quiz
 
 
 @dataclass(frozen=True)
@@ -89,53 +91,76 @@ def attempt_for_learner(*, user, quiz, number):
     return attempt
 
 
-class SavedAnswer(NamedTuple):
-    """One question of an attempt page: its AttemptQuestion id and the answer saved so far."""
+# What the attempt page reads: the attempt's own columns, and each question's frozen display
+# snapshot and saved answer (never its key: the page must not be able to leak it).
+ATTEMPT_PAGE_FIELDS = ("id", "user", "quiz", "number", "started_at", "deadline", "submitted_at")
+QUESTION_PAGE_FIELDS = ("id", "attempt", "position", "snapshot", "response", "points_awarded")
 
-    pk: int
-    response: object
+
+def _attempt_page_sql():
+    """The attempt page's one statement; every table and column name from the models' _meta."""
+    attempt, question, quote = Attempt._meta, AttemptQuestion._meta, connection.ops.quote_name
+    a = {name: quote(attempt.get_field(name).column) for name in ATTEMPT_PAGE_FIELDS}
+    q = {name: quote(question.get_field(name).column) for name in QUESTION_PAGE_FIELDS}
+    # Names from _meta, values as parameters: nothing from a request is put into the text.
+    columns = [f"q.{q[name]}" for name in QUESTION_PAGE_FIELDS]
+    columns += [f"a.{a[name]} AS {_attempt_alias(name)}" for name in ATTEMPT_PAGE_FIELDS]
+    return " ".join(
+        [
+            "SELECT",
+            ", ".join(columns),
+            f"FROM {quote(question.db_table)} q JOIN {quote(attempt.db_table)} a ON a.{a['id']} = q.{q['attempt']}",
+            f"WHERE a.{a['user']} = %s AND a.{a['quiz']} = %s AND a.{a['number']} = %s",
+            f"ORDER BY q.{q['position']}",
+        ]
+    )
 
 
-# The attempt page is reloaded and returned to throughout a post-test, so its read is plain SQL
-# (ce_course/plain_sql.py says why): the attempt and each question's saved answer, in one statement.
-ATTEMPT_PAGE_SQL = """
-    SELECT a.id, a.number, a.started_at, a.deadline, a.submitted_at, q.id, q.position, q.response
-    FROM quizzes_attempt a
-    LEFT JOIN quizzes_attemptquestion q ON q.attempt_id = a.id
-    WHERE a.user_id = %s AND a.quiz_id = %s AND a.number = %s
-    ORDER BY q.position
-"""
+def _attempt_alias(name):
+    return f"page_attempt_{Attempt._meta.get_field(name).column}"
+
+
+ATTEMPT_PAGE_SQL = _attempt_page_sql()
 
 
 def attempt_with_answers(*, user, quiz, number):
-    """The learner's own attempt by number with `answers` (its questions in order, each a
-    SavedAnswer: the row id and the saved answer only), or None. Like attempt_for_learner, another
-    learner's attempt is never found.
+    """The learner's own attempt by number with `page_rows` (its questions in order, key left out),
+    or None. Like attempt_for_learner, another learner's attempt is never found.
 
-    The attempt carries the columns the attempt page uses; any other is loaded on first access.
-    quizzes.presentation.question_inputs_html reads the snapshots of the questions it renders.
+    Plain SQL through Manager.raw(), which converts the question columns as the ORM does: on this
+    page, reloaded and returned to throughout a post-test, building the equivalent ORM statement
+    took most of the page's time (bench/bench_attempt_page.py, README "Performance"). The attempt's
+    columns come with every row; the attempt is built from the first with Model.from_db. An
+    attempt always has questions (attempt_start refuses to start one without).
     """
-    rows = fetch_rows(ATTEMPT_PAGE_SQL, [user.pk, quiz.pk, number])
+    # A number outside the column's range names no attempt; the database must not be asked (for
+    # 2**63 SQLite's driver raises OverflowError, which the ORM would have guarded against).
+    lowest, highest = connection.ops.integer_field_range(
+        Attempt._meta.get_field("number").get_internal_type()
+    )
+    if not max(lowest, 1) <= number <= highest:
+        return None
+    rows = list(AttemptQuestion.objects.raw(ATTEMPT_PAGE_SQL, [user.pk, quiz.pk, number]))
     if not rows:
         return None
-    attempt_id, number, started_at, deadline, submitted_at = rows[0][:5]
-    attempt = instance(
-        Attempt,
-        id=attempt_id,
-        user_id=user.pk,
-        quiz_id=quiz.pk,
-        number=number,
-        started_at=db_datetime(started_at),
-        deadline=db_datetime(deadline),
-        submitted_at=db_datetime(submitted_at),
+    first = rows[0]
+    values = [getattr(first, _attempt_alias(name)) for name in ATTEMPT_PAGE_FIELDS]
+    attempt = Attempt.from_db(
+        DEFAULT_DB_ALIAS,
+        [Attempt._meta.get_field(name).attname for name in ATTEMPT_PAGE_FIELDS],
+        [_aware(value) for value in values],
     )
     attempt.quiz = quiz
-    attempt.answers = [
-        SavedAnswer(row_id, db_json(response))
-        for *_, row_id, _position, response in rows
-        if row_id is not None
-    ]
+    attempt.page_rows = rows
     return attempt
+
+
+def _aware(value):
+    # Extra columns of a raw() query are not converted: SQLite gives naive datetimes, in the
+    # database's time zone (UTC unless DATABASES sets TIME_ZONE), as the ORM's converter assumes.
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        return timezone.make_aware(value, connection.timezone)
+    return value
 
 
 def attempt_rows(attempt, *, with_keys=True):

@@ -5,6 +5,7 @@ or racing request cannot get round them; the database constraints on Attempt bac
 """
 
 import random
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -13,7 +14,15 @@ from django.db.models import Count
 from django.utils import timezone
 
 from quizzes.authoring import frozen_question
-from quizzes.grading import AnswerKeyError, GradingError, grade, key_from_snapshot, validate_response
+from quizzes.grading import (
+    AnswerKeyError,
+    GradingError,
+    IncompleteOrder,
+    grade,
+    incomplete_to_json,
+    key_from_snapshot,
+    validate_response,
+)
 from quizzes.models import Attempt, AttemptQuestion, Choice, DrawRule, Question, Quiz
 from quizzes.selectors import quiz_of
 
@@ -116,12 +125,22 @@ def attempt_start(*, user, quiz, all_modules_complete, now=None, rng=None):
         return open_attempt
 
 
+@dataclass(frozen=True)
+class SaveResult:
+    """What a save did: how many answers changed, and why each refused question was refused."""
+
+    changed: int
+    errors: dict = field(default_factory=dict)  # AttemptQuestion id -> message for the learner
+
+
 def attempt_save(*, attempt, answers, now=None):
     """Save the learner's answers to an open attempt. `answers` maps AttemptQuestion id -> raw answer.
 
-    All-or-nothing: a malformed or forged answer saves nothing and raises GradingError naming the
-    question. An answer that arrives after the deadline is not saved; the attempt is graded as it
-    stood at the deadline. Returns the number of answers that changed.
+    Question by question: every answer that fits its question is saved, each one that does not is
+    left as it was and named in the result's `errors`; one question's bad input never costs the
+    learner the others. Each answer is one row, written whole, all in one transaction. A forged id
+    (a question not in this attempt) saves nothing and raises GradingError. An answer that arrives
+    after the deadline is not saved; the attempt is graded as it stood at the deadline.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -140,23 +159,24 @@ def attempt_save(*, attempt, answers, now=None):
 
 
 def _save_answers(attempt, answers, now):
-    rows = {row.pk: row for row in attempt.questions.all()}
+    rows = {row.pk: row for row in attempt.questions.defer("snapshot")}
     if any(key not in rows for key in answers):
         raise GradingError("An answer was sent for a question that is not part of this attempt.")
-    changed = []
+    changed, errors = [], {}
     for row_id, raw in answers.items():
         row = rows[row_id]
         try:
             normalized = validate_response(key_from_snapshot(row.key), raw)
         except GradingError as error:
-            raise GradingError(f"Question {row.position}: {error}") from None
+            errors[row_id] = str(error)
+            continue
         stored = _jsonable(normalized)
         if stored != row.response:
             row.response = stored
             row.responded_at = now
             changed.append(row)
     AttemptQuestion.objects.bulk_update(changed, ["response", "responded_at"])
-    return len(changed)
+    return SaveResult(changed=len(changed), errors=errors)
 
 
 def _jsonable(normalized):
@@ -164,6 +184,8 @@ def _jsonable(normalized):
         return sorted(normalized)
     if isinstance(normalized, tuple):
         return list(normalized)
+    if isinstance(normalized, IncompleteOrder):
+        return incomplete_to_json(normalized)
     return normalized
 
 

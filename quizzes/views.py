@@ -10,9 +10,11 @@ from quizzes import selectors, services
 from quizzes.forms import answers_from_post
 from quizzes.grading import GradingError
 from quizzes.presentation import (
+    question_inputs_as_entered,
     question_inputs_html,
     question_views,
     review_shows_answers,
+    save_outcome,
     with_correct_answers,
 )
 
@@ -89,29 +91,38 @@ def attempt_detail(request, slug, number):
     attempt = _attempt_or_404(request, quiz, number, with_answers=True)
     if not attempt.is_open:
         return redirect("attempt_review", slug=course.slug, number=attempt.number)
+    if request.method == "GET":
+        return _attempt_page(request, course, quiz, attempt, question_inputs_html(attempt, attempt.page_rows))
     wants_json = request.headers.get("X-Requested-With") == "fetch"
-    status = 200
-    if request.method == "POST":
-        rows = selectors.attempt_rows(attempt, with_keys=False)
-        try:
-            saved = services.attempt_save(attempt=attempt, answers=answers_from_post(rows, request.POST))
-        except GradingError as error:
-            if wants_json:
-                return JsonResponse({"error": str(error)}, status=400)
-            messages.error(request, f"{error} Nothing was saved; please check that question.")
-            status = 400
-        except services.PostTestError as error:
-            if wants_json:
-                return JsonResponse({"error": str(error)}, status=409)
-            messages.error(request, str(error))
-            return redirect("post_test", slug=course.slug)
-        else:
-            if wants_json:
-                return JsonResponse({"saved": saved})
-            if request.POST.get("action") == "summary":
-                return redirect("attempt_summary", slug=course.slug, number=attempt.number)
-            messages.success(request, "Your answers are saved.")
-            return redirect("attempt_detail", slug=course.slug, number=attempt.number)
+    rows = attempt.page_rows
+    try:
+        posted = answers_from_post(rows, request.POST)
+        result = services.attempt_save(attempt=attempt, answers=posted.answers)
+    except GradingError as error:  # a forged request (a question not in this attempt): refused whole
+        if wants_json:
+            return JsonResponse({"saved": 0, "errors": [], "error": str(error)}, status=400)
+        messages.error(request, f"{error} Nothing was saved.")
+        return _attempt_page(request, course, quiz, attempt, question_inputs_html(attempt, rows), status=400)
+    except services.PostTestError as error:
+        if wants_json:
+            return JsonResponse({"error": str(error)}, status=409)
+        messages.error(request, str(error))
+        return redirect("post_test", slug=course.slug)
+    posted.errors.update(result.errors)
+    outcome = save_outcome(rows, posted, changed=result.changed)
+    if wants_json:
+        # 400 when any question was refused, though the others were saved: the learner must act.
+        return JsonResponse(outcome, status=400 if outcome["errors"] else 200)
+    if outcome["errors"]:
+        inputs = question_inputs_as_entered(rows, posted)
+        return _attempt_page(request, course, quiz, attempt, inputs, problems=outcome["errors"], status=400)
+    if request.POST.get("action") == "summary":
+        return redirect("attempt_summary", slug=course.slug, number=attempt.number)
+    messages.success(request, "Your answers are saved.")
+    return redirect("attempt_detail", slug=course.slug, number=attempt.number)
+
+
+def _attempt_page(request, course, quiz, attempt, question_inputs, *, problems=(), status=200):
     return render(
         request,
         "quizzes/attempt.html",
@@ -119,7 +130,8 @@ def attempt_detail(request, slug, number):
             "course": course,
             "quiz": quiz,
             "attempt": attempt,
-            "question_inputs": question_inputs_html(attempt, attempt.answers),
+            "question_inputs": question_inputs,
+            "problems": problems,
             "course_urls": course_urls(course.slug),
         },
         status=status,
@@ -141,7 +153,8 @@ def attempt_summary(request, slug, number):
             "course": course,
             "attempt": attempt,
             "questions": questions,
-            "unanswered": [q for q in questions if not q.answered],
+            "unanswered": [q for q in questions if not q.answered and not q.incomplete],
+            "incomplete": [q for q in questions if q.incomplete],
         },
     )
 

@@ -8,7 +8,6 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from accounts.roles import AUTHORS, CE_BOARD
-from quizzes.presentation import inputs_forget_kept
 from tests.factories import LicenseFactory, UserFactory, course_with_modules
 
 PASSWORD = "correct-horse-battery"
@@ -80,7 +79,6 @@ def empty_cache(request):
         request.getfixturevalue("django_db_setup")
         with request.getfixturevalue("django_db_blocker").unblock():
             cache.clear()
-        inputs_forget_kept()
 
 
 @pytest.fixture(autouse=True)

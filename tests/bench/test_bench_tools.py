@@ -333,7 +333,9 @@ def test_write_load_answers_are_valid_and_graded_right_or_wrong(kind):
         post = QueryDict(mutable=True)
         for name, value in answer_fields(row.pk, KEYS[kind], correct).items():
             post.setlist(name, value if isinstance(value, list) else [value])
-        raw = answers_from_post([row], post)[row.pk]
+        posted = answers_from_post([row], post)
+        assert posted.errors == {}
+        raw = posted.answers[row.pk]
         points[correct] = grade(key, validate_response(key, raw))
     assert points[True] == 1
     assert points[False] < 1

@@ -114,17 +114,67 @@ def test_fail_retake_and_pass_with_keyboard_ordering(page, ready):
     assert_accessible(page)
 
 
-def test_answers_autosave_and_survive_a_reload(page, ready):
-    course, user = ready
+def start_attempt(page, course, user):
     log_in(page, user.email)
     page.goto(f"/courses/{course.slug}/post-test/")
     page.get_by_role("button", name="Start the post-test").click()
-    attempt = Attempt.objects.get(user=user)
+    # The script marks the form once its handlers are bound: a change made before would not be saved.
+    page.locator("#attempt-form[data-autosave-ready]").wait_for(state="attached")
+    return Attempt.objects.get(user=user)
+
+
+def autosave_of(page, field_name):
+    """Wait for the answer to the autosave request that carries `field_name` (the whole form is
+    posted, so a field of the last change made means every change before it is in that request)."""
+    return page.expect_response(
+        lambda response: (
+            response.request.method == "POST"
+            and response.request.headers.get("x-requested-with") == "fetch"
+            and f'name="{field_name}"' in (response.request.post_data or "")
+        )
+    )
+
+
+def test_answers_autosave_and_survive_a_reload(page, ready):
+    course, user = ready
+    attempt = start_attempt(page, course, user)
     row = attempt.questions.get(question__key="tf")
-    page.locator(f"#q{row.pk}-{row.key['correct_ids'][0]}").check()
-    expect(page.get_by_text("Answers saved.")).to_be_visible()
+    choice = row.key["correct_ids"][0]
+    with autosave_of(page, f"q{row.pk}") as saved:
+        page.locator(f"#q{row.pk}-{choice}").check()
+    assert saved.value.status == 200
+    row.refresh_from_db()
+    assert row.response == choice  # on the server, not a message on the page
     page.reload()
-    expect(page.locator(f"#q{row.pk}-{row.key['correct_ids'][0]}")).to_be_checked()
+    expect(page.locator(f"#q{row.pk}-{choice}")).to_be_checked()
+
+
+def test_a_half_ordered_question_does_not_stop_another_answer_being_autosaved(page, ready):
+    """Found item 1: one position of a four-item ordering set, then another question answered."""
+    course, user = ready
+    attempt = start_attempt(page, course, user)
+    order = attempt.questions.get(question__key="order")
+    tf = attempt.questions.get(question__key="tf")
+    item = order.snapshot["items"][0]["id"]
+    choice = tf.key["correct_ids"][0]
+    page.locator(f"#q{order.pk}-pos-{item}").select_option("2")
+    with autosave_of(page, f"q{tf.pk}") as saved:
+        page.locator(f"#q{tf.pk}-{choice}").check()
+    assert saved.value.status == 200
+    assert saved.value.json()["incomplete"] == [order.position]
+    tf.refresh_from_db()
+    order.refresh_from_db()
+    assert tf.response == choice
+    assert order.response == {"incomplete": {item: 2}}
+    expect(page.locator("[data-save-status]")).to_contain_text(f"Question {order.position} is not finished")
+
+    page.reload()
+    expect(page.locator(f"#q{tf.pk}-{choice}")).to_be_checked()
+    for other in order.snapshot["items"]:
+        expect(page.locator(f"#q{order.pk}-pos-{other['id']}")).to_have_value(
+            "2" if other["id"] == item else ""
+        )
+    expect(page.locator(f"#question-{order.position} [data-question-incomplete]")).to_be_visible()
 
 
 def test_ordering_works_with_javascript_off(browser, live_server, ready):

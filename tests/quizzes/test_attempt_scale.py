@@ -1,16 +1,18 @@
 """Attempt pages cost the same number of queries with 5 or 40 questions; races leave one attempt."""
 
 import threading
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from quizzes import services
-from quizzes.models import Attempt, Quiz
-from quizzes.presentation import inputs_forget_kept, question_inputs_html
-from quizzes.selectors import SavedAnswer
+from quizzes import presentation, services
+from quizzes.models import Attempt, AttemptQuestion, Quiz
+from quizzes.selectors import ATTEMPT_PAGE_FIELDS, QUESTION_PAGE_FIELDS, attempt_with_answers
 from tests.factories import course_with_modules
 from tests.quizzes.conftest import build_bank, complete_modules, correct_post, make_question
 
@@ -132,40 +134,76 @@ def test_attempt_page_renders_a_question_again_only_when_its_answer_changed(clie
     assert f'id="q{row.pk}-{choice}" value="{choice}" checked' in after
 
 
-def test_a_worker_serves_the_inputs_it_rendered_without_reading_the_shared_cache(client, learner):
-    course, attempt = attempt_with_questions(learner, 3)
+def test_a_deploy_that_changes_the_question_template_never_serves_old_markup(client, learner, monkeypatch):
+    course, attempt = attempt_with_questions(learner, 1)
     client.force_login(learner)
     detail = reverse("attempt_detail", args=[course.slug, attempt.number])
-    first = questions_html(client.get(detail).text)
+    monkeypatch.setattr(presentation, "TEMPLATE_VERSION", "before-the-deploy")
+    client.get(detail)
+    # Stand-in for markup an older template rendered: the entry of the old version says so.
+    (key,) = (k for k in _attempt_input_keys(attempt) if "before-the-deploy" in k)
+    cache.set(
+        key, {pk: (digest, "<fieldset>OLD MARKUP</fieldset>") for pk, (digest, _) in cache.get(key).items()}
+    )
+    assert "OLD MARKUP" in client.get(detail).text  # the cache is really read...
+    monkeypatch.setattr(presentation, "TEMPLATE_VERSION", "after-the-deploy")
+    page = client.get(detail).text
+    assert "OLD MARKUP" not in page and page.count("<fieldset") == 6  # ...and a new version never meets it
 
-    def inputs_reads():
-        with CaptureQueriesContext(connection) as captured:
-            page = questions_html(client.get(detail).text)
-        return page, sum("attempt-inputs" in query["sql"] for query in captured.captured_queries)
 
-    page, reads = inputs_reads()
-    assert (page, reads) == (first, 0)
-    inputs_forget_kept()  # as if another worker served the next view: it reads the shared entry
-    page, reads = inputs_reads()
-    assert (page, reads) == (first, 1)
+def _attempt_input_keys(attempt):
+    return [
+        f"quizzes:attempt-inputs:{version}:{attempt.pk}:{attempt.started_at.timestamp()}"
+        for version in ("before-the-deploy", "after-the-deploy")
+    ]
+
+
+def test_the_template_version_changes_with_the_template_source(settings, tmp_path):
+    template = Path(settings.BASE_DIR) / "ce_course" / "jinja2" / presentation.QUESTION_TEMPLATE
+    copy = tmp_path / "ce_course" / "jinja2" / presentation.QUESTION_TEMPLATE
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes(template.read_bytes())
+    settings.BASE_DIR = tmp_path
+    assert presentation._template_version() == presentation.TEMPLATE_VERSION
+    copy.write_bytes(template.read_bytes().replace(b"Question", b"Item"))
+    assert presentation._template_version() != presentation.TEMPLATE_VERSION
 
 
 @pytest.mark.django_db
-def test_inputs_rendered_after_a_save_that_came_in_between_are_filed_under_that_answer(learner):
-    # The page read its answers, then a save (another tab) changed one before its inputs were
-    # rendered: the HTML shows the newer answer, and is filed under the newer answer's digest, so
-    # the older answer never meets HTML that is not its own.
-    _, attempt = attempt_with_questions(learner, 1)
-    row = next(r for r in attempt.questions.order_by("position") if r.snapshot["kind"] == "single")
-    first, second = (c["id"] for c in row.snapshot["choices"][:2])
-    row.response = second
-    row.save(update_fields=["response"])
+def test_the_attempt_page_read_gives_exactly_what_the_orm_gives(learner):
+    _, attempt = attempt_with_questions(learner, 2)
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=attempt.started_at + timedelta(minutes=30))
+    row = attempt.questions.order_by("position").first()
+    services.attempt_save(attempt=attempt, answers={row.pk: correct_answer(row)})
+    read = attempt_with_answers(user=learner, quiz=attempt.quiz, number=attempt.number)
 
-    stale = [SavedAnswer(row.pk, first)]
-    (html,) = question_inputs_html(attempt, stale)
-    assert f'value="{second}" checked' in html and f'value="{first}" checked' not in html
+    expected = Attempt.objects.get(pk=attempt.pk)
+    for name in ATTEMPT_PAGE_FIELDS:
+        name = Attempt._meta.get_field(name).attname
+        assert getattr(read, name) == getattr(expected, name), name
+    assert read.started_at.utcoffset() is not None and read.deadline.utcoffset() is not None
+    orm_rows = list(AttemptQuestion.objects.filter(attempt=attempt).order_by("position"))
+    assert [r.pk for r in read.page_rows] == [r.pk for r in orm_rows]
+    for mine, theirs in zip(read.page_rows, orm_rows, strict=True):
+        for name in QUESTION_PAGE_FIELDS:
+            name = AttemptQuestion._meta.get_field(name).attname
+            assert getattr(mine, name) == getattr(theirs, name), name
+    assert read.page_rows[0].response is not None
 
-    row.response = first
-    row.save(update_fields=["response"])
-    (html,) = question_inputs_html(attempt, [SavedAnswer(row.pk, first)])
-    assert f'value="{first}" checked' in html and f'value="{second}" checked' not in html
+
+def correct_answer(row):
+    key = row.key
+    if key["kind"] == "ordering":
+        return key["correct_order"]
+    if key["kind"] == "matching":
+        return key["matches"]
+    if key["kind"] == "multiple":
+        return key["correct_ids"]
+    return key["correct_ids"][0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("number", [0, -1, 2**15, 2**31, 2**63, 2**64])
+def test_the_attempt_page_read_finds_nothing_for_a_number_out_of_range(learner, number):
+    _, attempt = attempt_with_questions(learner, 0)
+    assert attempt_with_answers(user=learner, quiz=attempt.quiz, number=number) is None

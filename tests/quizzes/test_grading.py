@@ -19,6 +19,7 @@ from quizzes.grading import (
     ORDERING_MODES,
     AnswerKeyError,
     GradingError,
+    IncompleteOrder,
     Key,
     fraction,
     grade,
@@ -163,6 +164,33 @@ def test_ordering_all_or_nothing_gives_nothing_for_one_misplaced_item():
     key = ordering_key("all_or_nothing")
     assert fraction(key, ITEMS) == 1
     assert fraction(key, ["one", "two", "four", "three"]) == 0
+
+
+@pytest.mark.parametrize("mode", sorted(ORDERING_MODES))
+def test_a_half_ordered_question_is_kept_as_incomplete_and_graded_as_unanswered(mode):
+    key = ordering_key(mode)
+    # "one" and "two" placed right: a mode that credits single positions would give something.
+    stored = {"incomplete": {"one": 1, "two": 2}}
+    assert validate_response(key, stored) == IncompleteOrder((("one", 1), ("two", 2)))
+    assert fraction(key, stored) == 0
+    assert grade(key, stored) == 0
+
+
+@pytest.mark.parametrize(
+    ("positions", "message"),
+    [
+        ({"one": 1, "two": 1}, "Use each position once."),
+        ({"one": 5}, "Positions run from 1 to 4."),
+        ({"one": True}, "Positions run from 1 to 4."),
+        ({"one": "1"}, "Positions run from 1 to 4."),
+        ({"five": 1}, "not part of the question"),
+        ({}, "not in a form"),
+        ({"one": 1, "two": 2, "three": 3, "four": 4}, "not in a form"),
+    ],
+)
+def test_an_incomplete_order_that_does_not_fit_is_refused(positions, message):
+    with pytest.raises(GradingError, match=message):
+        validate_response(ordering_key("absolute_position"), {"incomplete": positions})
 
 
 def test_ordering_absolute_position_counts_items_in_their_own_place():

@@ -66,7 +66,15 @@
     })
       .then(function (response) {
         return response.json().then(function (body) {
-          if (response.ok) say("Answers saved.");
+          // A refused question never stops the others being saved: say which, and why.
+          var problems = (body.errors || []).map(function (e) {
+            return "Question " + e.question + ": " + e.message;
+          });
+          var unfinished = (body.incomplete || []).map(function (n) {
+            return "Question " + n + " is not finished: it counts as unanswered until every item has a position.";
+          });
+          if (response.ok) say(["Answers saved."].concat(unfinished).join(" "));
+          else if (problems.length) say(["Your other answers are saved. Not saved:"].concat(problems, unfinished).join(" "));
           else say(body.error || "Your answers could not be saved.");
         });
       })
@@ -80,6 +88,8 @@
     timer = window.setTimeout(save, 800);
   }
   form.addEventListener("change", scheduleSave);
+  // Tells tests (and anything else watching) that changes from now on are saved automatically.
+  form.setAttribute("data-autosave-ready", "true");
 
   // --- Countdown: shown every second, announced only at a few moments so it does not chatter. ---
   var limit = document.querySelector("[data-deadline]");
