@@ -125,24 +125,65 @@ def variants():
     }
 
 
+def standard_choices():
+    """{name: (page, patches, settings, backend)}: the other choice for each standard part kept.
+
+    The logged-in user straight from ModelBackend (two queries: the user, its groups) instead of
+    the cached plain values; plain database sessions instead of cached_db; the course read per
+    request through the ORM instead of the worker's frozen copy.
+    """
+    from modules.course_reads import _course_url, _module_urls
+    from modules.models import Course
+
+    def orm_course_for_learner(slug):
+        course = Course.objects.filter(slug=slug, is_published=True).select_related("quiz").first()
+        if course is None:
+            return None
+        course.ordered_modules = list(course.modules.order_by("position"))
+        for module in course.ordered_modules:
+            module.course = course
+            module.__dict__.update(_module_urls(course.slug, module.slug))
+        course.__dict__["learner_url"] = _course_url(course.slug)
+        return course
+
+    model_backend = "django.contrib.auth.backends.ModelBackend"
+    user_from_orm = {"AUTHENTICATION_BACKENDS": ["axes.backends.AxesStandaloneBackend", model_backend]}
+    db_sessions = {"SESSION_ENGINE": "django.contrib.sessions.backends.db"}
+    return {
+        "lesson: user and groups through ModelBackend": ("lesson", [], user_from_orm, model_backend),
+        "catalogue: user and groups through ModelBackend": ("catalogue", [], user_from_orm, model_backend),
+        "lesson: db sessions instead of cached_db": ("lesson", [], db_sessions, None),
+        "catalogue: db sessions instead of cached_db": ("catalogue", [], db_sessions, None),
+        "lesson: course read per request, nothing kept per worker": (
+            "lesson",
+            [("modules.selectors.course_for_learner", orm_course_for_learner)],
+            {},
+            None,
+        ),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scratch", type=Path)
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--per-round", type=int, default=100)
+    parser.add_argument("--only", default="", help="run the comparisons whose name contains this")
+    parser.add_argument("--standard", action="store_true", help="compare the standard parts, not plain SQL")
     args = parser.parse_args()
     inprocess.setup(args.scratch)
     from django.conf import settings
-    from django.test import Client
+    from django.test import Client, override_settings
 
     data = json.loads((args.scratch / "personas.json").read_text())
-    personas = data[next(b for b in settings.AUTHENTICATION_BACKENDS if b in data)]
-    for name, (page, patches) in variants().items():
-        clients = []
-        for cookie, path in personas[page]:
-            client = Client()
-            client.cookies.load(cookie)
-            clients.append((client, path))
+    as_is_backend = next(b for b in settings.AUTHENTICATION_BACKENDS if b in data)
+    if args.standard:
+        comparisons = standard_choices()
+    else:
+        comparisons = {name: (page, patches, {}, None) for name, (page, patches) in variants().items()}
+    for name, (page, patches, overrides, backend) in comparisons.items():
+        if args.only not in name:
+            continue
         times = {"as is": [], "other": []}
         for round_number in range(args.rounds):
             for form in ("as is", "other") if round_number % 2 else ("other", "as is"):
@@ -150,6 +191,12 @@ def main():
                     if form == "other":
                         for target, replacement in patches:
                             stack.enter_context(mock.patch(target, replacement))
+                        stack.enter_context(override_settings(**overrides))
+                    clients = []  # new clients: each loads the middleware of the settings in force
+                    for cookie, path in data[(backend if form == "other" else None) or as_is_backend][page]:
+                        client = Client()
+                        client.cookies.load(cookie)
+                        clients.append((client, path))
                     for client, path in clients:  # warm
                         assert client.get(path).status_code == 200
                     started = time.perf_counter()
