@@ -30,9 +30,19 @@ def certificate_for_download(*, user, serial):
 
 
 def certificate_for_verification(code):
-    return (
-        Certificate.objects.filter(verification_code=code).defer("pdf").select_related("replaced_by").first()
-    )
+    """The certificate with this code and the one that replaced it, if any, in one statement.
+
+    get(), not first(): the code is unique, and first() would sort by the model's ordering. The
+    PDF bytes of neither certificate are loaded: the public page shows neither.
+    """
+    try:
+        return (
+            Certificate.objects.defer("pdf", "replaced_by__pdf")
+            .select_related("replaced_by")
+            .get(verification_code=code)
+        )
+    except Certificate.DoesNotExist:
+        return None
 
 
 @cache
