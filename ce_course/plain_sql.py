@@ -52,13 +52,14 @@ def build(model, values, *, exclude=()):
     Each value goes through the converters the ORM would apply (the backend's, e.g. SQLite's
     naive datetimes made aware, and the field's own, e.g. JSON decoding), then Model.from_db.
     """
-    fields = _fields(model, tuple(exclude))
-    converted = []
-    for value, (converters, col) in zip(values, _converters(model, tuple(exclude)), strict=True):
+    exclude = tuple(exclude)
+    values = list(values)
+    for position, converters, col in _converters(model, exclude):
+        value = values[position]
         for converter in converters:
             value = converter(value, col, connection)
-        converted.append(value)
-    return model.from_db(DEFAULT_DB_ALIAS, [field.attname for field in fields], converted)
+        values[position] = value
+    return model.from_db(DEFAULT_DB_ALIAS, _attnames(model, exclude), values)
 
 
 @cache
@@ -67,12 +68,20 @@ def _fields(model, exclude):
 
 
 @cache
+def _attnames(model, exclude):
+    return [field.attname for field in _fields(model, exclude)]
+
+
+@cache
 def _converters(model, exclude):
-    # What the ORM's compiler collects once per query, collected once per model here.
+    """(position, converters, column) of each field that has converters, as the ORM's compiler
+    collects them once per query; collected once per model here."""
     result = []
-    for field in _fields(model, exclude):
+    for position, field in enumerate(_fields(model, exclude)):
         col = field.get_col(model._meta.db_table)
-        result.append((connection.ops.get_db_converters(col) + col.get_db_converters(connection), col))
+        converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if converters:
+            result.append((position, converters, col))
     return tuple(result)
 
 
