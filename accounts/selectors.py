@@ -91,8 +91,8 @@ def roles_forget():
 
 
 def group_names(user):
-    """Names of the user's groups: from the cached copy when the user came through the backend,
-    else read (and kept on this user object, which lives for one request or one test)."""
+    """Names of the user's groups: from the cached entry when the user came through the backend
+    (every request's user does), else read from the database."""
     names = getattr(user, "cached_group_names", None)
     if names is None:
         names = frozenset(user.groups.values_list("name", flat=True))
