@@ -1,10 +1,9 @@
-"""The authentication backend: Django's ModelBackend, reading the logged-in user through the cache.
+"""The authentication backend: Django's ModelBackend, building the logged-in user from cached values.
 
-Every logged-in request needs its user; through the ORM that is the most expensive statement of
-a small page (README "Performance"). The cached copy carries the user's group names, so the role
-checks in accounts/roles.py need no query either. It is dropped whenever the user row or the
-user's groups change (accounts/signals.py), so a deactivated user, a new password or a removed
-role takes effect on the next request, in every worker.
+Every logged-in request needs its user; through the ORM that and the group names for the role
+checks are two queries on every page (README "Performance"). `user_for_session` reads both from
+one cache entry of plain values and builds a fresh User per request (accounts/selectors.py says
+how the entry stays right).
 """
 
 from django.contrib.auth.backends import ModelBackend

@@ -2,15 +2,15 @@
 
 Signals rather than calls in each service, because users and their groups are also changed by
 the admin, by Django's own password views and by `update_last_login`. The cache is a table in
-the same database, so a deletion made inside a transaction is undone with it.
+the same database, so a change made inside a transaction is undone with it.
 """
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from accounts.selectors import user_forget
+from accounts.selectors import roles_forget, user_forget
 
 User = get_user_model()
 
@@ -21,21 +21,10 @@ def user_changed(sender, instance, **kwargs):
     user_forget(instance.pk)
 
 
-@receiver(m2m_changed, sender=User.groups.through, dispatch_uid="accounts.user_groups_changed")
-def user_groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    if action not in ("post_add", "post_remove", "pre_clear"):
-        return
-    if not reverse:  # user.groups.add(...): the instance is the user
-        user_forget(instance.pk)
-    elif pk_set:  # group.user_set.add(...): the users are in pk_set
-        user_forget(*pk_set)
-    else:  # group.user_set.clear(): the members, read before they are removed
-        user_forget(*instance.user_set.values_list("pk", flat=True))
-
-
+# Any change to a group or to who is in one, from either side (user.groups.add, group.user_set.clear,
+# a group renamed or deleted): one version for all roles, so no case needs its own handling.
+@receiver(m2m_changed, sender=User.groups.through, dispatch_uid="accounts.memberships_changed")
 @receiver(post_save, sender=Group, dispatch_uid="accounts.group_saved")
-@receiver(pre_delete, sender=Group, dispatch_uid="accounts.group_deleted")
-def group_changed(sender, instance, **kwargs):
-    """A renamed or deleted group changes its members' roles (a delete sends no m2m signal)."""
-    if instance.pk is not None:
-        user_forget(*instance.user_set.values_list("pk", flat=True))
+@receiver(post_delete, sender=Group, dispatch_uid="accounts.group_deleted")
+def roles_changed(sender, **kwargs):
+    roles_forget()

@@ -1,17 +1,19 @@
 """Helpers for the few hot reads written as plain SQL (README "Performance").
 
-On the benchmark machine the ORM spends 0.35-0.75 ms building a statement that the database runs
-in 0.02-0.04 ms. The pages learners load most (a lesson, the catalogue, a post-test attempt) read
-their rows with plain SQL; the statements are the same on SQLite and PostgreSQL, and the suite runs
-on both. Everything else uses the ORM.
+Plain SQL is kept only where a side-by-side measurement showed the page at least 10% faster than
+the best ORM form (bench/ab_plain_sql.py): the ORM spends a few hundred microseconds building
+each statement that the database then runs in a few tens. The statements name tables and
+columns through each model's `_meta` (`table`, `columns`), select every column a row needs, and
+rows are built as the ORM builds them (`build`): each value through Django's own converters for
+its field and backend, then `Model.from_db`. So a row is a complete model instance (only the
+fields a caller leaves out on purpose, like a certificate's PDF bytes, are deferred, as with
+`defer()`), and a renamed table or column needs no change here.
 """
 
-import json
-from decimal import Decimal
 from functools import cache
 
 from django.core.signals import setting_changed
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.dispatch import receiver
 
 
@@ -21,59 +23,68 @@ def fetch_rows(sql, params):
         return cursor.fetchall()
 
 
-def db_datetime(value):
-    """A datetime as plain SQL returns it, made aware (SQLite hands back naive UTC values)."""
-    if value is None or value.tzinfo is not None:
-        return value
-    # What timezone.make_aware does for a zoneinfo zone, without its checks and the connection
-    # lookup on every value: a lesson page converts about twenty of these.
-    return value.replace(tzinfo=_database_timezone())
+def table(model):
+    """The model's table name, quoted for the default database."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def column(model, name):
+    """The column of the model's field `name`, quoted."""
+    return connection.ops.quote_name(model._meta.get_field(name).column)
+
+
+def columns(model, alias, *, exclude=()):
+    """`alias."column", ...` for the model's concrete fields in field order (`exclude`: attnames left out)."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in _fields(model, tuple(exclude)))
+
+
+def width(model, *, exclude=()):
+    """How many columns `columns(model, ...)` selects: where the next model's columns start in a row."""
+    return len(_fields(model, tuple(exclude)))
+
+
+def build(model, values, *, exclude=()):
+    """A model instance from the values `columns(model, ..., exclude=...)` selected.
+
+    Each value goes through the converters the ORM would apply (the backend's, e.g. SQLite's
+    naive datetimes made aware, and the field's own, e.g. JSON decoding), then Model.from_db.
+    """
+    exclude = tuple(exclude)
+    values = list(values)
+    for position, converters, col in _converters(model, exclude):
+        value = values[position]
+        for converter in converters:
+            value = converter(value, col, connection)
+        values[position] = value
+    return model.from_db(DEFAULT_DB_ALIAS, _attnames(model, exclude), values)
 
 
 @cache
-def _database_timezone():
-    # The zone the database stores naive datetimes in: fixed by settings (reset below when a test
-    # overrides them, as Django resets the connection's own).
-    return connections[DEFAULT_DB_ALIAS].timezone
+def _fields(model, exclude):
+    return tuple(field for field in model._meta.concrete_fields if field.attname not in exclude)
+
+
+@cache
+def _attnames(model, exclude):
+    return [field.attname for field in _fields(model, exclude)]
+
+
+@cache
+def _converters(model, exclude):
+    """(position, converters, column) of each field that has converters, as the ORM's compiler
+    collects them once per query; collected once per model here."""
+    result = []
+    for position, field in enumerate(_fields(model, exclude)):
+        col = field.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if converters:
+            result.append((position, converters, col))
+    return tuple(result)
 
 
 @receiver(setting_changed)
-def _forget_database_timezone(*, setting, **kwargs):
+def _forget_database_settings(*, setting, **kwargs):
+    # The converters depend on the database and its time zone; tests may override either.
     if setting in {"TIME_ZONE", "USE_TZ", "DATABASES"}:
-        _database_timezone.cache_clear()
-
-
-def db_json(value):
-    """A JSON column as plain SQL returns it (text on both databases), decoded like JSONField does."""
-    return None if value is None else json.loads(value)
-
-
-def db_decimal(value, places=2):
-    """A decimal column as plain SQL returns it, as the Decimal the ORM would give.
-
-    PostgreSQL returns a Decimal; SQLite stores the column with numeric affinity and returns an int
-    or a float, whose shortest repr is exact for the few digits our columns hold (at most 8).
-    """
-    if value is None:
-        return None
-    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
-
-
-def instance(model, **values):
-    """A model instance from plain-SQL values, built as the ORM builds one (`Model.from_db`).
-
-    Keyword arguments by attname (`user_id`, not `user`); fields not given are deferred and loaded
-    on first access. from_db wants the values in the model's field order: this puts them there.
-    The rows come from fetch_rows, that is from the default database.
-    """
-    names = _names_in_field_order(model, tuple(values))
-    return model.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names])
-
-
-@cache
-def _names_in_field_order(model, given):
-    # Each call site passes the same names in the same order: worked out once per call site.
-    names = tuple(field.attname for field in model._meta.concrete_fields if field.attname in given)
-    if len(names) != len(given):
-        raise TypeError(f"{model.__name__} has no field(s) {sorted(set(given) - set(names))}")
-    return names
+        _converters.cache_clear()

@@ -125,13 +125,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 
-# The cache: a table in the database (created by ce_course's migration 0002), shared by every
-# worker process and host without another service to run. A cache read is one plain SQL
-# statement, several times cheaper here than an ORM query (README "Performance"). It holds
-# sessions, the logged-in user and the course structure, each invalidated when its rows change.
+# The cache: Django's own DatabaseCache, a table in the database (created by ce_course's migration
+# 0002), shared by every worker process and host without another service to run. It holds plain
+# data only: sessions, the logged-in user's column values and group names, and the content and
+# roles versions (docs/architecture.md, "What is cached").
 CACHES = {
     "default": {
-        "BACKEND": "ce_course.cache.DatabaseCache",
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "ce_course_cache",
         "TIMEOUT": 3600,
         # Sessions live here too: room for every active learner before the oldest are culled.
@@ -148,7 +148,7 @@ AUTH_USER_MODEL = "accounts.User"
 # accounts within the same 15 minutes (AXES_ADDRESS_FAILURE_LIMIT, checked in accounts.forms).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    # ModelBackend, with the logged-in user read through the cache (accounts/backends.py).
+    # ModelBackend, with the logged-in user built from values in the cache (accounts/backends.py).
     "accounts.backends.CachedUserBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
@@ -234,9 +234,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-# Sessions are read through the cache and written to both (README "Performance"). The cache is a
-# table in the same database, so every worker process sees the same entries: a log-out deletes
-# the cached session for all of them at once, which a per-process memory cache could not do.
+# Django's cached_db sessions: read through the cache, written to both (README "Performance" has the
+# figures against plain db sessions). The cache is a table in the same database, so every worker
+# sees the same entries: a log-out deletes the cached session for all of them at once.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

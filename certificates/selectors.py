@@ -1,9 +1,10 @@
 """Reads for certificates: objectives to evaluate, downloads, verification and the transcript."""
 
 from decimal import Decimal
+from functools import cache
 
 from accounts.roles import is_board_reviewer
-from ce_course.plain_sql import db_datetime, db_decimal, fetch_rows, instance
+from ce_course.plain_sql import build, column, columns, fetch_rows, table
 from certificates.models import Certificate
 from modules.models import Module
 
@@ -29,43 +30,40 @@ def certificate_for_download(*, user, serial):
 
 
 def certificate_for_verification(code):
+    """The certificate with this code and the one that replaced it, if any, in one statement.
+
+    get(), not first(): the code is unique, and first() would sort by the model's ordering. The
+    PDF bytes of neither certificate are loaded: the public page shows neither.
+    """
+    try:
+        return (
+            Certificate.objects.defer("pdf", "replaced_by__pdf")
+            .select_related("replaced_by")
+            .get(verification_code=code)
+        )
+    except Certificate.DoesNotExist:
+        return None
+
+
+@cache
+def _transcript_sql():
     return (
-        Certificate.objects.filter(verification_code=code).defer("pdf").select_related("replaced_by").first()
+        f"SELECT {columns(Certificate, 'c', exclude=['pdf'])} FROM {table(Certificate)} c"  # noqa: S608 - names from _meta
+        f" WHERE c.{column(Certificate, 'user')} = %s"
+        f" ORDER BY c.{column(Certificate, 'completion_date')} DESC, c.{column(Certificate, 'id')} DESC"
     )
 
 
-# The dashboard shows the transcript on every visit, so its read is plain SQL too
-# (ce_course/plain_sql.py says why).
-TRANSCRIPT_SQL = """
-    SELECT id, course_id, serial, verification_code, course_title, completion_date, contact_hours,
-           revoked_at
-    FROM certificates_certificate
-    WHERE user_id = %s
-    ORDER BY completion_date DESC, id DESC
-"""
-
-
 def transcript_rows(*, user):
-    """Every certificate of the learner, newest first, and the total hours of the live ones.
+    """Every certificate of the learner, newest first (PDF bytes left unloaded), and the total
+    hours of the live ones.
 
-    The certificates carry the columns a transcript shows; any other is loaded on first access.
+    Plain SQL: the dashboard shows the transcript on every visit, and this read made the page 32%
+    faster than `filter(user=user).defer("pdf")` (README "Performance"). Names come from _meta
+    and the rows are complete but for the PDF (ce_course/plain_sql.py).
     """
     certificates = [
-        instance(
-            Certificate,
-            id=pk,
-            user_id=user.pk,
-            course_id=course_id,
-            serial=serial,
-            verification_code=code,
-            course_title=title,
-            completion_date=completed,
-            contact_hours=db_decimal(hours),
-            revoked_at=db_datetime(revoked),
-        )
-        for pk, course_id, serial, code, title, completed, hours, revoked in fetch_rows(
-            TRANSCRIPT_SQL, [user.pk]
-        )
+        build(Certificate, row, exclude=["pdf"]) for row in fetch_rows(_transcript_sql(), [user.pk])
     ]
     total = sum((c.contact_hours for c in certificates if c.is_live), Decimal("0.00"))
     return certificates, total

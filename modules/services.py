@@ -2,13 +2,15 @@
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from ce_course.plain_sql import column, table
+from modules.content_cache import content_forget
 from modules.models import Course, Enrollment, Module, ModuleProgress, Planner
-from modules.selectors import content_forget
 
 
 class LearnerPathError(Exception):
@@ -99,16 +101,26 @@ def module_view_record(*, progress, module, now=None):
     if now <= row.last_seen_at:
         return 0  # the clock went backwards, or two requests in the same instant: nothing to record
     credit = _credit_seconds(row, now)
-    # Plain SQL for the same reason as the read (modules/selectors.py, LESSON_ROWS_SQL).
-    adapt = connection.ops.adapt_datetimefield_value
+    # Plain SQL, measured 23% faster on the lesson page than the same UPDATE through the ORM
+    # (README "Performance"); conditional on the last_seen_at that was read, so an overlapping
+    # request that credited first has moved it and this one matches no row.
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE modules_moduleprogress SET seconds_spent = seconds_spent + %s, last_seen_at = %s"
-            " WHERE id = %s AND last_seen_at = %s",
-            [credit, adapt(now), row.pk, adapt(row.last_seen_at)],
-        )
+        cursor.execute(_credit_sql(), [credit, _adapt(now), row.pk, _adapt(row.last_seen_at)])
         updated = cursor.rowcount
     return credit if updated else 0
+
+
+@cache
+def _credit_sql():
+    seconds, seen = column(ModuleProgress, "seconds_spent"), column(ModuleProgress, "last_seen_at")
+    return (
+        f"UPDATE {table(ModuleProgress)} SET {seconds} = {seconds} + %s, {seen} = %s"  # noqa: S608 - names from _meta
+        f" WHERE {column(ModuleProgress, 'id')} = %s AND {seen} = %s"
+    )
+
+
+def _adapt(moment):
+    return connection.ops.adapt_datetimefield_value(moment)
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""Replace the content version (modules/selectors.py) whenever cached course structure changes.
+"""Replace the content version (modules/content_cache.py) whenever course structure changes.
 
 Signals, because courses, modules and quizzes are changed from the admin, from `load_course` and
 from GIFT imports alike. Saves that bypass signals (queryset.update) call content_forget().
@@ -7,8 +7,8 @@ from GIFT imports alike. Saves that bypass signals (queryset.update) call conten
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from modules.content_cache import content_forget
 from modules.models import Course, Module
-from modules.selectors import content_forget
 from quizzes.models import Quiz
 
 

@@ -101,3 +101,21 @@ def test_cached_copy_carries_the_group_names_and_is_refilled_after_a_change(boar
 
 def test_unknown_user_id_in_a_session_is_nobody(db):
     assert user_for_session(987654) is None
+
+
+def test_renaming_the_board_group_closes_the_reports_at_once(board):
+    client = logged_in(board)
+    group = Group.objects.get(name=CE_BOARD)
+    group.name = "Former board"
+    group.save()
+    assert client.get(reverse("reports")).status_code == 404
+
+
+def test_a_membership_change_of_another_user_leaves_this_users_entry_valid_but_rechecked(board, learner):
+    """One roles version for every group change: simple, and a change is seen by the next request."""
+    client = logged_in(board)
+    Group.objects.get(name=CE_BOARD).user_set.add(learner)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("reports")).status_code == 200
+    # The roles version moved, so the board's entry was read again from the database.
+    assert any('FROM "accounts_user"' in q["sql"] for q in ctx.captured_queries)

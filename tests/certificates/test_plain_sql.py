@@ -1,64 +1,61 @@
-"""The plain-SQL helpers (ce_course/plain_sql.py) give what the ORM would: aware datetimes, JSON, exact decimals."""
+"""The plain-SQL reads (ce_course/plain_sql.py) build the same complete rows the ORM builds."""
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
-from ce_course.plain_sql import db_datetime, db_decimal, db_json, fetch_rows
+from ce_course.plain_sql import build, column, columns, fetch_rows, table
 from certificates.models import Certificate
 from certificates.selectors import transcript_rows
+from modules.models import Enrollment, ModuleProgress
+from modules.selectors import dashboard_progress, lesson_progress
+
+pytestmark = pytest.mark.django_db
+
+FIELDS = [f.attname for f in Certificate._meta.concrete_fields if f.attname != "pdf"]
 
 
-@pytest.mark.parametrize(
-    ("stored", "expected"),
-    [(1, "1.00"), (1.5, "1.50"), (0.25, "0.25"), (123.45, "123.45"), (Decimal("2.00"), "2.00"), (None, None)],
-)
-def test_decimals_come_back_exact_with_two_places(stored, expected):
-    assert db_decimal(stored) == (Decimal(expected) if expected else None)
-    assert expected is None or str(db_decimal(stored)) == expected
-
-
-def test_naive_datetimes_are_utc_and_aware_ones_are_kept():
-    naive = datetime(2026, 11, 26, 1, 2, 3)
-    assert db_datetime(naive) == datetime(2026, 11, 26, 1, 2, 3, tzinfo=UTC)
-    aware = datetime(2026, 11, 26, 1, 2, 3, tzinfo=UTC)
-    assert db_datetime(aware) is aware and db_datetime(None) is None
-
-
-def test_json_text_is_decoded():
-    assert db_json('{"a": [1, 2]}') == {"a": [1, 2]} and db_json(None) is None
-
-
-@pytest.mark.django_db
-def test_transcript_rows_read_with_plain_sql_match_the_orm(certificate):
+def test_transcript_rows_equal_the_orms_in_every_column_but_the_pdf(certificate):
     certificates, total = transcript_rows(user=certificate.user)
     orm = Certificate.objects.get(pk=certificate.pk)
-    row = certificates[0]
-    for name in (
-        "serial",
-        "verification_code",
-        "course_title",
-        "completion_date",
-        "contact_hours",
-        "revoked_at",
-    ):
-        assert getattr(row, name) == getattr(orm, name), name
-    assert total == orm.contact_hours and str(total) == str(orm.contact_hours)
+    (row,) = certificates
+    assert {name: getattr(row, name) for name in FIELDS} == {name: getattr(orm, name) for name in FIELDS}
+    assert row.get_deferred_fields() == {"pdf"}
+    assert total == orm.contact_hours and str(total) == str(orm.contact_hours) == "1.00"
 
 
-@pytest.mark.django_db
-def test_fetch_rows_binds_parameters(learner):
-    assert fetch_rows("SELECT email FROM accounts_user WHERE id = %s", [learner.pk]) == [(learner.email,)]
+def test_lesson_and_dashboard_rows_are_complete_model_rows(learner, course):
+    from modules.services import module_complete
+    from tests.factories import EnrollmentFactory
+
+    enrollment = EnrollmentFactory(user=learner, course=course)
+    module_complete(enrollment=enrollment, module=course.modules.get(slug="m1"))
+    lesson = lesson_progress(user=learner, course=course)
+    (row,) = dashboard_progress(user=learner, certificates=[])
+    for progress in (lesson, row):
+        assert progress.enrollment.get_deferred_fields() == set()
+        assert progress.enrollment.created_at == Enrollment.objects.get().created_at
+        stored = ModuleProgress.objects.get()
+        read = progress.modules[0].progress
+        assert read.get_deferred_fields() == set()
+        assert [getattr(read, f.attname) for f in ModuleProgress._meta.concrete_fields] == [
+            getattr(stored, f.attname) for f in ModuleProgress._meta.concrete_fields
+        ]
+        assert read.completed_at.tzinfo is not None
 
 
-def test_instance_puts_values_in_the_models_field_order_whatever_the_keyword_order():
-    from ce_course.plain_sql import instance
+def test_names_come_from_meta(learner):
+    sql = f"SELECT {columns(Enrollment, 'e')} FROM {table(Enrollment)} e WHERE e.{column(Enrollment, 'user')} = %s"  # noqa: S608
+    assert fetch_rows(sql, [learner.pk]) == []
+    assert '"modules_enrollment"' in table(Enrollment) and '"user_id"' in column(Enrollment, "user")
 
-    certificate = instance(
-        Certificate, contact_hours=Decimal("1.00"), id=7, completion_date=datetime(2026, 1, 2).date()
+
+def test_build_converts_values_as_the_orm_does(certificate):
+    (values,) = fetch_rows(
+        f"SELECT {columns(Certificate, 'c')} FROM {table(Certificate)} c",  # noqa: S608
+        [],
     )
-    assert certificate.pk == 7 and certificate.contact_hours == Decimal("1.00")
-    assert certificate.completion_date.isoformat() == "2026-01-02"
-    with pytest.raises(TypeError, match="no field"):
-        instance(Certificate, id=1, not_a_field=2)
+    row = build(Certificate, values)
+    assert row.contact_hours == Decimal("1.00") and str(row.contact_hours) == "1.00"
+    assert row.issued_at == Certificate.objects.get().issued_at and row.issued_at.tzinfo is not None
+    assert bytes(row.pdf) == bytes(Certificate.objects.get().pdf)

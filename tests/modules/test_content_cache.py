@@ -94,3 +94,40 @@ def test_slugs_that_look_like_memo_keys_are_just_unknown_courses(client, course,
     course_for_learner(course.slug)  # the worker's memo now holds something
     assert client.get(reverse("course_detail", args=[slug])).status_code == 404
     assert course_for_learner(slug) is None
+
+
+def test_each_call_builds_its_own_modules(course):
+    first = course_for_learner(course.slug)
+    first.ordered_modules[0].title = "Changed by one request only"
+    first.ordered_modules[0].objectives.append("An objective one request added")
+    second = course_for_learner(course.slug)
+    assert second.ordered_modules[0] is not first.ordered_modules[0]
+    assert second.ordered_modules[0].title == course.modules.get(slug="m1").title
+    assert second.ordered_modules[0].objectives == course.modules.get(slug="m1").objectives
+    assert second.ordered_modules[0].course is second  # no query for a module's course
+
+
+def test_the_worker_keeps_only_plain_data_and_a_bounded_number_of_entries(course, monkeypatch):
+    from django.db.models import Model
+
+    from modules import content_cache
+    from modules.selectors import catalogue_courses, courses_by_id
+
+    course_for_learner(course.slug)
+    courses_by_id([course.pk])
+    catalogue_courses()
+
+    def models_in(value):
+        if isinstance(value, Model):
+            return [value]
+        if isinstance(value, (tuple, list)):
+            return [m for item in value for m in models_in(item)]
+        if hasattr(value, "__dataclass_fields__"):
+            return [m for name in value.__dataclass_fields__ for m in models_in(getattr(value, name))]
+        return []
+
+    assert content_cache._entries and not models_in(list(content_cache._entries.values()))
+    monkeypatch.setattr(content_cache, "MAX_ENTRIES", 2)
+    for n in range(5):
+        content_cache.keep("some version", n, ())
+    assert len(content_cache._entries) <= 2
