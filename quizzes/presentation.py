@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 
 from quizzes.forms import is_answered, is_incomplete, positions_for
 from quizzes.models import ReviewPolicy
+from quizzes.selectors import snapshots_load
 
 QUESTION_TEMPLATE = "quizzes/_question_input.html"
 # Long enough for any attempt; an entry that expires is simply rendered again.
@@ -160,6 +161,7 @@ def question_inputs_html(attempt, rows):
     held = cache.get(key) or {}
     wanted = {row.pk: _answer_digest(row.response) for row in rows}
     if any(held.get(pk, (None,))[0] != digest for pk, digest in wanted.items()):
+        snapshots_load([row for row in rows if held.get(row.pk, (None,))[0] != wanted[row.pk]])
         held = {
             row.pk: held[row.pk]
             if held.get(row.pk, (None,))[0] == wanted[row.pk]

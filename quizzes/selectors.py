@@ -1,11 +1,11 @@
 """Reads for the post-test: a learner's status, attempts and review."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from functools import cache
 
-from django.db import DEFAULT_DB_ALIAS, connection
-from django.utils import timezone
+from django.db import connection
 
+from ce_course.plain_sql import build, column, columns, fetch_rows, table, width
 from quizzes.models import Attempt, AttemptQuestion, Quiz
 
 
@@ -91,47 +91,34 @@ def attempt_for_learner(*, user, quiz, number):
     return attempt
 
 
-# What the attempt page reads: the attempt's own columns, and each question's frozen display
-# snapshot and saved answer (never its key: the page must not be able to leak it).
-ATTEMPT_PAGE_FIELDS = ("id", "user", "quiz", "number", "started_at", "deadline", "submitted_at")
-QUESTION_PAGE_FIELDS = ("id", "attempt", "position", "snapshot", "response", "points_awarded")
+# The attempt page reads the attempt's columns and each question's saved answer in one plain
+# statement (ce_course/plain_sql.py): side by side, the ORM's forms of the same read made the page
+# 15-34% slower (bench/bench_attempt_page.py, README "Performance"). Left out of every row: the key
+# (the page must not be able to leak it) and the display snapshot (about 2.5 KB of JSON a question):
+# a warm page takes each question's HTML from the cache, so decoding ten snapshots on every view
+# would be wasted; snapshots_load() fills them in where they are needed.
+QUESTION_LEFT_OUT = ("snapshot", "key")
 
 
+@cache
 def _attempt_page_sql():
-    """The attempt page's one statement; every table and column name from the models' _meta."""
-    attempt, question, quote = Attempt._meta, AttemptQuestion._meta, connection.ops.quote_name
-    a = {name: quote(attempt.get_field(name).column) for name in ATTEMPT_PAGE_FIELDS}
-    q = {name: quote(question.get_field(name).column) for name in QUESTION_PAGE_FIELDS}
-    # Names from _meta, values as parameters: nothing from a request is put into the text.
-    columns = [f"q.{q[name]}" for name in QUESTION_PAGE_FIELDS]
-    columns += [f"a.{a[name]} AS {_attempt_alias(name)}" for name in ATTEMPT_PAGE_FIELDS]
+    attempt_id = f"a.{column(Attempt, 'id')}"
     return " ".join(
         [
-            "SELECT",
-            ", ".join(columns),
-            f"FROM {quote(question.db_table)} q JOIN {quote(attempt.db_table)} a ON a.{a['id']} = q.{q['attempt']}",
-            f"WHERE a.{a['user']} = %s AND a.{a['quiz']} = %s AND a.{a['number']} = %s",
-            f"ORDER BY q.{q['position']}",
+            f"SELECT {columns(Attempt, 'a')}, {columns(AttemptQuestion, 'q', exclude=QUESTION_LEFT_OUT)}",
+            f"FROM {table(Attempt)} a JOIN {table(AttemptQuestion)} q",
+            f"ON q.{column(AttemptQuestion, 'attempt')} = {attempt_id}",
+            f"WHERE a.{column(Attempt, 'user')} = %s AND a.{column(Attempt, 'quiz')} = %s",
+            f"AND a.{column(Attempt, 'number')} = %s",
+            f"ORDER BY q.{column(AttemptQuestion, 'position')}",
         ]
     )
 
 
-def _attempt_alias(name):
-    return f"page_attempt_{Attempt._meta.get_field(name).column}"
-
-
-ATTEMPT_PAGE_SQL = _attempt_page_sql()
-
-
 def attempt_with_answers(*, user, quiz, number):
-    """The learner's own attempt by number with `page_rows` (its questions in order, key left out),
-    or None. Like attempt_for_learner, another learner's attempt is never found.
-
-    Plain SQL through Manager.raw(), which converts the question columns as the ORM does: on this
-    page, reloaded and returned to throughout a post-test, building the equivalent ORM statement
-    took most of the page's time (bench/bench_attempt_page.py, README "Performance"). The attempt's
-    columns come with every row; the attempt is built from the first with Model.from_db. An
-    attempt always has questions (attempt_start refuses to start one without).
+    """The learner's own attempt by number with `page_rows` (its questions in order, key and
+    snapshot left out), or None. Like attempt_for_learner, another learner's attempt is never
+    found. An attempt always has questions (attempt_start refuses to start one without).
     """
     # A number outside the column's range names no attempt; the database must not be asked (for
     # 2**63 SQLite's driver raises OverflowError, which the ORM would have guarded against).
@@ -140,27 +127,24 @@ def attempt_with_answers(*, user, quiz, number):
     )
     if not max(lowest, 1) <= number <= highest:
         return None
-    rows = list(AttemptQuestion.objects.raw(ATTEMPT_PAGE_SQL, [user.pk, quiz.pk, number]))
+    rows = fetch_rows(_attempt_page_sql(), [user.pk, quiz.pk, number])
     if not rows:
         return None
-    first = rows[0]
-    values = [getattr(first, _attempt_alias(name)) for name in ATTEMPT_PAGE_FIELDS]
-    attempt = Attempt.from_db(
-        DEFAULT_DB_ALIAS,
-        [Attempt._meta.get_field(name).attname for name in ATTEMPT_PAGE_FIELDS],
-        [_aware(value) for value in values],
-    )
+    split = width(Attempt)
+    attempt = build(Attempt, rows[0][:split])
     attempt.quiz = quiz
-    attempt.page_rows = rows
+    attempt.page_rows = [build(AttemptQuestion, row[split:], exclude=QUESTION_LEFT_OUT) for row in rows]
     return attempt
 
 
-def _aware(value):
-    # Extra columns of a raw() query are not converted: SQLite gives naive datetimes, in the
-    # database's time zone (UTC unless DATABASES sets TIME_ZONE), as the ORM's converter assumes.
-    if isinstance(value, datetime) and timezone.is_naive(value):
-        return timezone.make_aware(value, connection.timezone)
-    return value
+def snapshots_load(rows):
+    """Fill in the display snapshot of page rows read without it, in one query; returns `rows`."""
+    missing = {row.pk: row for row in rows if "snapshot" in row.get_deferred_fields()}
+    if missing:
+        found = AttemptQuestion.objects.filter(pk__in=missing).values_list("pk", "snapshot")
+        for pk, snapshot in found:
+            missing[pk].snapshot = snapshot
+    return rows
 
 
 def attempt_rows(attempt, *, with_keys=True):

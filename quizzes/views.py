@@ -94,7 +94,7 @@ def attempt_detail(request, slug, number):
     if request.method == "GET":
         return _attempt_page(request, course, quiz, attempt, question_inputs_html(attempt, attempt.page_rows))
     wants_json = request.headers.get("X-Requested-With") == "fetch"
-    rows = attempt.page_rows
+    rows = selectors.snapshots_load(attempt.page_rows)  # reading a POST needs each question's kind
     try:
         posted = answers_from_post(rows, request.POST)
         result = services.attempt_save(attempt=attempt, answers=posted.answers)

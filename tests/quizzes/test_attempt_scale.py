@@ -1,5 +1,6 @@
 """Attempt pages cost the same number of queries with 5 or 40 questions; races leave one attempt."""
 
+import re
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ from django.urls import reverse
 from accounts.selectors import roles_forget
 from quizzes import presentation, services
 from quizzes.models import Attempt, AttemptQuestion, Quiz
-from quizzes.selectors import ATTEMPT_PAGE_FIELDS, QUESTION_PAGE_FIELDS, attempt_with_answers
+from quizzes.selectors import QUESTION_LEFT_OUT, attempt_with_answers
 from tests.factories import course_with_modules
 from tests.quizzes.conftest import build_bank, complete_modules, correct_post, make_question
 
@@ -180,16 +181,16 @@ def test_the_attempt_page_read_gives_exactly_what_the_orm_gives(learner):
     read = attempt_with_answers(user=learner, quiz=attempt.quiz, number=attempt.number)
 
     expected = Attempt.objects.get(pk=attempt.pk)
-    for name in ATTEMPT_PAGE_FIELDS:
-        name = Attempt._meta.get_field(name).attname
-        assert getattr(read, name) == getattr(expected, name), name
+    for field in Attempt._meta.concrete_fields:
+        assert getattr(read, field.attname) == getattr(expected, field.attname), field.name
     assert read.started_at.utcoffset() is not None and read.deadline.utcoffset() is not None
     orm_rows = list(AttemptQuestion.objects.filter(attempt=attempt).order_by("position"))
     assert [r.pk for r in read.page_rows] == [r.pk for r in orm_rows]
     for mine, theirs in zip(read.page_rows, orm_rows, strict=True):
-        for name in QUESTION_PAGE_FIELDS:
-            name = AttemptQuestion._meta.get_field(name).attname
-            assert getattr(mine, name) == getattr(theirs, name), name
+        assert mine.get_deferred_fields() == set(QUESTION_LEFT_OUT)  # never the key on this page
+        for field in AttemptQuestion._meta.concrete_fields:
+            if field.attname not in QUESTION_LEFT_OUT:
+                assert getattr(mine, field.attname) == getattr(theirs, field.attname), field.name
     assert read.page_rows[0].response is not None
 
 
@@ -209,3 +210,27 @@ def correct_answer(row):
 def test_the_attempt_page_read_finds_nothing_for_a_number_out_of_range(learner, number):
     _, attempt = attempt_with_questions(learner, 0)
     assert attempt_with_answers(user=learner, quiz=attempt.quiz, number=number) is None
+
+
+@pytest.mark.django_db
+def test_a_warm_attempt_page_decodes_no_question_snapshot_and_a_cold_one_reads_them_in_one_query(
+    client, learner
+):
+    course, attempt = attempt_with_questions(learner, 5)
+    client.force_login(learner)
+    url = reverse("attempt_detail", args=[course.slug, attempt.number])
+    snapshot = AttemptQuestion._meta.get_field("snapshot").column
+    rows = list(attempt.questions.all())
+
+    with CaptureQueriesContext(connection) as cold:
+        first = client.get(url)
+    with CaptureQueriesContext(connection) as warm:
+        second = client.get(url)
+
+    assert [q["sql"] for q in cold.captured_queries if snapshot in q["sql"]] != []
+    assert len([q for q in cold.captured_queries if snapshot in q["sql"]]) == 1
+    assert not [q["sql"] for q in warm.captured_queries if snapshot in q["sql"]]
+    # Every question is on both pages, and the cached markup is what the cold page rendered.
+    without_tokens = [re.sub(r'value="[^"]{64}"', "", r.content.decode()) for r in (first, second)]
+    assert without_tokens[0] == without_tokens[1]
+    assert all(f"Question {row.position}." in without_tokens[1] for row in rows)
