@@ -8,14 +8,14 @@ random order, so that a noisy machine slows them alike (the best round of each i
 
 - shipped (quizzes.selectors.attempt_with_answers): one plain statement (ce_course/plain_sql.py:
   table and column names from Model._meta, rows built by Django's converters), the questions'
-  key and snapshot left out, and the rendered questions in one Django cache entry per attempt,
-  keyed by the template version;
-- no HTML cache: the same read, every question rendered through the template on every view;
-- the best ORM forms of the same read, with the same cache: one statement with select_related +
+  key and snapshot left out, each question's inputs stored on its row with the key they were
+  rendered from (template version + response digest);
+- no stored inputs: the same read, every question rendered through the template on every view;
+- the best ORM forms of the same read, with the stored inputs: one statement with select_related +
   only(), two statements with only().
 
 It answers two questions of issue 12: is plain SQL at least 10% faster on the whole page (it must
-be, to stay), and what does the HTML cache buy. Uses a throwaway SQLite file unless DATABASE_URL
+be, to stay), and what do the stored inputs buy. Uses a throwaway SQLite file unless DATABASE_URL
 is set (scripts/with-postgres.sh sets it).
 """
 
@@ -118,18 +118,18 @@ def attempt_with_answers_two_queries(*, user, quiz, number):
     return attempt
 
 
-def uncached_inputs(attempt, rows):
-    return [render_question(question_view(row)) for row in snapshots_load(rows)]
+def uncached_inputs(rows):
+    return [render_question(question_view(row)) for row in snapshots_load(rows)], []
 
 
 def variants():
     # The shipped functions by import, not from `views`, whose names main() swaps.
     shipped = (attempt_with_answers, question_inputs_html)
     return {
-        "shipped: plain SQL, cache": shipped,
-        "no HTML cache (same plain SQL read)": (shipped[0], uncached_inputs),
-        "ORM select_related + only(), cache": (attempt_with_answers_select_related, shipped[1]),
-        "ORM two reads with only(), cache": (attempt_with_answers_two_queries, shipped[1]),
+        "shipped: plain SQL, stored inputs": shipped,
+        "no stored inputs (same plain SQL read)": (shipped[0], uncached_inputs),
+        "ORM select_related + only(), stored inputs": (attempt_with_answers_select_related, shipped[1]),
+        "ORM two reads with only(), stored inputs": (attempt_with_answers_two_queries, shipped[1]),
     }
 
 

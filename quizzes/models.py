@@ -257,6 +257,13 @@ class AttemptQuestion(models.Model):
     response = models.JSONField(null=True, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
     points_awarded = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    # The question's inputs as the attempt page shows them for the saved response, rendered when the
+    # page is first shown after a change and read with the row, as module bodies are rendered on
+    # save: the page then needs no cache read and no template work per view. `inputs_key` names what
+    # the HTML was made from (the template version and a digest of the response); any difference
+    # means it is rendered again. Emptied when the attempt is submitted (the page is no longer shown).
+    inputs_html = models.TextField(blank=True, default="")
+    inputs_key = models.CharField(max_length=40, blank=True, default="")
 
     class Meta:
         ordering = ["attempt", "position"]

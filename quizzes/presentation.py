@@ -1,6 +1,6 @@
 """What the attempt, summary and review templates show of each frozen question.
 
-No queries, except question_inputs_html, which reads and fills the cache of rendered questions.
+No queries, except question_inputs_html, which reads the snapshots of the questions it renders.
 
 Built from the AttemptQuestion snapshot only, so the attempt page can never leak the key:
 `correct_*` fields are filled only for the review, and only when the policy allows.
@@ -13,7 +13,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
@@ -22,8 +21,6 @@ from quizzes.models import ReviewPolicy
 from quizzes.selectors import snapshots_load
 
 QUESTION_TEMPLATE = "quizzes/_question_input.html"
-# Long enough for any attempt; an entry that expires is simply rendered again.
-QUESTION_INPUT_SECONDS = 12 * 60 * 60
 
 
 @dataclass
@@ -132,8 +129,8 @@ def question_views(rows):
 
 def _template_version():
     """A digest of what makes a question's HTML: the template's source and this module (the view
-    it is given). A deploy that changes either changes every cache key, so an open attempt never
-    gets old markup. Worked out once, at import: a running server's files do not change."""
+    it is given). A deploy that changes either changes every question's inputs_key, so an open
+    attempt never gets old markup. Worked out once, at import: a running server's files do not change."""
     source = Path(settings.BASE_DIR) / "ce_course" / "jinja2" / QUESTION_TEMPLATE
     return hashlib.sha256(source.read_bytes() + Path(__file__).read_bytes()).hexdigest()[:16]
 
@@ -149,27 +146,24 @@ def render_question(view):
     return mark_safe(render_to_string(QUESTION_TEMPLATE, {"q": view}))  # our template's output, escaped
 
 
-def question_inputs_html(attempt, rows):
-    """Each question's inputs as HTML (quizzes/_question_input.html), in the order of `rows`.
+def inputs_key(response):
+    """What a question's stored inputs were rendered from: the template version and the response."""
+    return f"{TEMPLATE_VERSION}:{_answer_digest(response)}"
 
-    One Django cache entry per attempt: row id -> (digest of the saved answer, HTML). Its key names
-    the attempt (id and start time: an id reused after a restore never meets an old entry) and the
-    template's version; a changed answer has a different digest. Questions are frozen when the
-    attempt starts, so nothing else can make the HTML differ, and nothing needs invalidating.
+
+def question_inputs_html(rows):
+    """Each question's inputs as HTML (quizzes/_question_input.html), in the order of `rows`, and
+    the rows rendered now, for services.attempt_inputs_keep to store.
+
+    A row keeps the HTML of its last view with the key it was made from (AttemptQuestion.inputs_key);
+    questions are frozen when the attempt starts, so only a new response or a new template version
+    makes it differ, and then it is rendered again. Nothing needs invalidating.
     """
-    key = f"quizzes:attempt-inputs:{TEMPLATE_VERSION}:{attempt.pk}:{attempt.started_at.timestamp()}"
-    held = cache.get(key) or {}
-    wanted = {row.pk: _answer_digest(row.response) for row in rows}
-    if any(held.get(pk, (None,))[0] != digest for pk, digest in wanted.items()):
-        snapshots_load([row for row in rows if held.get(row.pk, (None,))[0] != wanted[row.pk]])
-        held = {
-            row.pk: held[row.pk]
-            if held.get(row.pk, (None,))[0] == wanted[row.pk]
-            else (wanted[row.pk], str(render_question(question_view(row))))
-            for row in rows
-        }
-        cache.set(key, held, QUESTION_INPUT_SECONDS)
-    return [mark_safe(held[pk][1]) for pk in wanted]
+    stale = [row for row in rows if row.inputs_key != inputs_key(row.response)]
+    for row in snapshots_load(stale):
+        row.inputs_html = str(render_question(question_view(row)))
+        row.inputs_key = inputs_key(row.response)
+    return [mark_safe(row.inputs_html) for row in rows], stale  # our template's output, escaped
 
 
 def question_inputs_as_entered(rows, posted):

@@ -125,6 +125,13 @@ def attempt_start(*, user, quiz, all_modules_complete, now=None, rng=None):
         return open_attempt
 
 
+def attempt_inputs_keep(*, rows):
+    """Store the question inputs the attempt page rendered for these rows (presentation.
+    question_inputs_html), so the next view reads them with the rows. Touches only those two
+    columns: a response saved meanwhile keeps its value, and its key no longer matches the HTML."""
+    AttemptQuestion.objects.bulk_update(rows, ["inputs_html", "inputs_key"])
+
+
 @dataclass(frozen=True)
 class SaveResult:
     """What a save did: how many answers changed, and why each refused question was refused."""
@@ -218,7 +225,8 @@ def _grade(attempt, *, now, late):
             # A stored response was validated when saved; if it no longer fits, it earns nothing.
             row.points_awarded = Decimal(0)
         total += row.points_awarded
-    AttemptQuestion.objects.bulk_update(rows, ["points_awarded"])
+        row.inputs_html = row.inputs_key = ""  # the attempt page is not shown again: keep no markup
+    AttemptQuestion.objects.bulk_update(rows, ["points_awarded", "inputs_html", "inputs_key"])
     attempt.score = total
     attempt.percent = (
         (total * 100 / attempt.max_score).quantize(PERCENT, rounding=ROUND_HALF_UP)

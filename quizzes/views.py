@@ -91,8 +91,11 @@ def attempt_detail(request, slug, number):
     attempt = _attempt_or_404(request, quiz, number, with_answers=True)
     if not attempt.is_open:
         return redirect("attempt_review", slug=course.slug, number=attempt.number)
-    if request.method == "GET":
-        return _attempt_page(request, course, quiz, attempt, question_inputs_html(attempt, attempt.page_rows))
+    if request.method in ("GET", "HEAD"):
+        inputs, rendered = question_inputs_html(attempt.page_rows)
+        if rendered:
+            services.attempt_inputs_keep(rows=rendered)
+        return _attempt_page(request, course, quiz, attempt, inputs)
     wants_json = request.headers.get("X-Requested-With") == "fetch"
     rows = selectors.snapshots_load(attempt.page_rows)  # reading a POST needs each question's kind
     try:
@@ -102,7 +105,7 @@ def attempt_detail(request, slug, number):
         if wants_json:
             return JsonResponse({"saved": 0, "errors": [], "error": str(error)}, status=400)
         messages.error(request, f"{error} Nothing was saved.")
-        return _attempt_page(request, course, quiz, attempt, question_inputs_html(attempt, rows), status=400)
+        return _attempt_page(request, course, quiz, attempt, question_inputs_html(rows)[0], status=400)
     except services.PostTestError as error:
         if wants_json:
             return JsonResponse({"error": str(error)}, status=409)

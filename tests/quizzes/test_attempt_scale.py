@@ -6,7 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -120,12 +119,12 @@ def questions_html(page):
 
 
 def test_attempt_page_renders_a_question_again_only_when_its_answer_changed(client, learner):
-    """The rendered inputs are cached per attempt question and saved answer, never stale."""
+    """The rendered inputs are kept per attempt question and saved answer, never stale."""
     course, attempt = attempt_with_questions(learner, 3)
     client.force_login(learner)
     detail = reverse("attempt_detail", args=[course.slug, attempt.number])
     first = questions_html(client.get(detail).text)
-    assert questions_html(client.get(detail).text) == first  # served from the cache, identical
+    assert questions_html(client.get(detail).text) == first  # served as stored, identical
     # The draw is random: answer the first question that has choices to pick.
     row = next(
         r for r in attempt.questions.order_by("position") if r.snapshot["kind"] in ("single", "true_false")
@@ -143,22 +142,32 @@ def test_a_deploy_that_changes_the_question_template_never_serves_old_markup(cli
     detail = reverse("attempt_detail", args=[course.slug, attempt.number])
     monkeypatch.setattr(presentation, "TEMPLATE_VERSION", "before-the-deploy")
     client.get(detail)
-    # Stand-in for markup an older template rendered: the entry of the old version says so.
-    (key,) = (k for k in _attempt_input_keys(attempt) if "before-the-deploy" in k)
-    cache.set(
-        key, {pk: (digest, "<fieldset>OLD MARKUP</fieldset>") for pk, (digest, _) in cache.get(key).items()}
-    )
-    assert "OLD MARKUP" in client.get(detail).text  # the cache is really read...
+    # Stand-in for markup an older template rendered, stored under the old version's key.
+    stored = attempt.questions.all()
+    assert all(row.inputs_key.startswith("before-the-deploy:") for row in stored)
+    stored.update(inputs_html="<fieldset>OLD MARKUP</fieldset>")
+    assert "OLD MARKUP" in client.get(detail).text  # the stored inputs are really served...
     monkeypatch.setattr(presentation, "TEMPLATE_VERSION", "after-the-deploy")
     page = client.get(detail).text
-    assert "OLD MARKUP" not in page and page.count("<fieldset") == 6  # ...and a new version never meets it
+    assert "OLD MARKUP" not in page and page.count("<fieldset") == 6  # ...and a new version never meets them
+    assert all(row.inputs_key.startswith("after-the-deploy:") for row in attempt.questions.all())
 
 
-def _attempt_input_keys(attempt):
-    return [
-        f"quizzes:attempt-inputs:{version}:{attempt.pk}:{attempt.started_at.timestamp()}"
-        for version in ("before-the-deploy", "after-the-deploy")
-    ]
+def test_a_warm_attempt_page_writes_nothing_and_a_submitted_attempt_keeps_no_markup(client, learner):
+    course, attempt = attempt_with_questions(learner, 1)
+    client.force_login(learner)
+    detail = reverse("attempt_detail", args=[course.slug, attempt.number])
+    client.get(detail)
+    with CaptureQueriesContext(connection) as warm:
+        client.get(detail)
+    assert [
+        q["sql"] for q in warm.captured_queries if not q["sql"].lstrip().upper().startswith("SELECT")
+    ] == []
+    assert all(row.inputs_html for row in attempt.questions.all())
+
+    services.attempt_submit(attempt=attempt)
+
+    assert set(attempt.questions.values_list("inputs_html", "inputs_key")) == {("", "")}
 
 
 def test_the_template_version_changes_with_the_template_source(settings, tmp_path):
@@ -227,10 +236,9 @@ def test_a_warm_attempt_page_decodes_no_question_snapshot_and_a_cold_one_reads_t
     with CaptureQueriesContext(connection) as warm:
         second = client.get(url)
 
-    assert [q["sql"] for q in cold.captured_queries if snapshot in q["sql"]] != []
     assert len([q for q in cold.captured_queries if snapshot in q["sql"]]) == 1
     assert not [q["sql"] for q in warm.captured_queries if snapshot in q["sql"]]
-    # Every question is on both pages, and the cached markup is what the cold page rendered.
+    # Every question is on both pages, and the stored markup is what the cold page rendered.
     without_tokens = [re.sub(r'value="[^"]{64}"', "", r.content.decode()) for r in (first, second)]
     assert without_tokens[0] == without_tokens[1]
     assert all(f"Question {row.position}." in without_tokens[1] for row in rows)
