@@ -16,6 +16,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from quizzes import forms
 from quizzes.forms import is_answered, is_incomplete, positions_for
 from quizzes.models import ReviewPolicy
 from quizzes.selectors import snapshots_load
@@ -128,11 +129,13 @@ def question_views(rows):
 
 
 def _template_version():
-    """A digest of what makes a question's HTML: the template's source and this module (the view
-    it is given). A deploy that changes either changes every question's inputs_key, so an open
-    attempt never gets old markup. Worked out once, at import: a running server's files do not change."""
-    source = Path(settings.BASE_DIR) / "ce_course" / "jinja2" / QUESTION_TEMPLATE
-    return hashlib.sha256(source.read_bytes() + Path(__file__).read_bytes()).hexdigest()[:16]
+    """A digest of what makes a question's HTML: the template's source, this module (the view it
+    is given) and quizzes/forms.py (positions and answered/incomplete rules the view uses). A deploy
+    that changes any of them changes every question's inputs_key, so an open attempt never gets old
+    markup. Worked out once, at import: a running server's files do not change."""
+    template = Path(settings.BASE_DIR) / "ce_course" / "jinja2" / QUESTION_TEMPLATE
+    sources = (template, Path(__file__), Path(forms.__file__))
+    return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:16]
 
 
 TEMPLATE_VERSION = _template_version()

@@ -93,10 +93,10 @@ def attempt_for_learner(*, user, quiz, number):
 
 # The attempt page reads the attempt's columns and each question's saved answer in one plain
 # statement (ce_course/plain_sql.py): side by side, the ORM's forms of the same read made the page
-# 15-34% slower (bench/bench_attempt_page.py, README "Performance"). Left out of every row: the key
+# 75% slower (bench/bench_attempt_page.py, README "Performance"). Left out of every row: the key
 # (the page must not be able to leak it) and the display snapshot (about 2.5 KB of JSON a question):
-# a warm page takes each question's HTML from the cache, so decoding ten snapshots on every view
-# would be wasted; snapshots_load() fills them in where they are needed.
+# a warm page shows each question's inputs as stored on its row (AttemptQuestion.inputs_html), so
+# decoding ten snapshots on every view would be wasted; snapshots_load() fills them in where needed.
 QUESTION_LEFT_OUT = ("snapshot", "key")
 
 

@@ -128,8 +128,10 @@ def attempt_start(*, user, quiz, all_modules_complete, now=None, rng=None):
 def attempt_inputs_keep(*, rows):
     """Store the question inputs the attempt page rendered for these rows (presentation.
     question_inputs_html), so the next view reads them with the rows. Touches only those two
-    columns: a response saved meanwhile keeps its value, and its key no longer matches the HTML."""
-    AttemptQuestion.objects.bulk_update(rows, ["inputs_html", "inputs_key"])
+    columns: a response saved meanwhile keeps its value, and its key no longer matches the HTML.
+    Only while the attempt is open: a submit that landed since the page's read emptied them for good."""
+    open_rows = AttemptQuestion.objects.filter(attempt__submitted_at__isnull=True)
+    open_rows.bulk_update(rows, ["inputs_html", "inputs_key"])
 
 
 @dataclass(frozen=True)

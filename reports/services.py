@@ -104,24 +104,39 @@ def _pair_lines(old_lines, new_lines):
     return list(pairs.values())
 
 
-def roster_carry_forward(*, old, new) -> None:
-    """Link the license lines of `new`, a re-issue of `old`, to the lines of `old` they replace.
+def _held_by_ce_broker(line):
+    """The line CE Broker holds for this license: `line` when it was reported (or carried into a
+    roster), else the line it corrects, followed back; None when CE Broker was never sent one."""
+    while line is not None and getattr(line, "roster_entry", None) is None:
+        line = line.corrects
+    return line
 
-    Side effects: sets CertificateLicense.corrects on each paired line of `new`; for a line whose old
-    partner was already reported and whose number, completion date and hours are unchanged, records a
-    RosterEntry in the batch that reported the old line (carried, not sent), so no later roster sends
-    CE Broker a duplicate. A changed line stays unreported: the next roster lists it as a correction.
-    Runs inside the re-issue's transaction.
+
+def roster_carry_forward(*, old, new) -> None:
+    """Link the license lines of `new`, a re-issue of `old`, to the lines they replace.
+
+    Side effects: sets CertificateLicense.corrects on each paired line of `new`: to the old line, or,
+    when the old line was itself a correction never sent, to the line CE Broker holds (the unsent
+    correction gives its link up: the new line is now the correction to send). For a line whose
+    number, completion date and hours equal what CE Broker holds, records a RosterEntry in the batch
+    that reported it (carried, not sent), so no later roster sends a duplicate. A changed line stays
+    unreported: the next roster lists it as a correction. Runs inside the re-issue's transaction.
     """
-    old_lines = list(old.licenses.select_related("roster_entry"))
+    old_lines = list(old.licenses.select_related("roster_entry", "corrects__roster_entry"))
     new_lines = list(new.licenses.all())
     carried = []
     for line, old_line in _pair_lines(old_lines, new_lines):
-        line.corrects = old_line
+        held = _held_by_ce_broker(old_line)
+        if held is not None and held.pk != old_line.pk:
+            CertificateLicense.objects.filter(pk=old_line.pk).update(corrects=None)  # one link per line
+            line.corrects = held
+        else:
+            line.corrects = old_line
         line.save(update_fields=["corrects"])
-        entry = getattr(old_line, "roster_entry", None)
-        if entry is not None and _same_for_ce_broker(old_line, line, old, new):
-            carried.append(RosterEntry(batch_id=entry.batch_id, license=line, carried_from=entry))
+        if held is not None and _same_for_ce_broker(held, line, held.certificate, new):
+            carried.append(
+                RosterEntry(batch_id=held.roster_entry.batch_id, license=line, carried_from=held.roster_entry)
+            )
     RosterEntry.objects.bulk_create(carried)
 
 

@@ -4,6 +4,7 @@ import re
 import threading
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.db import close_old_connections, connection
@@ -242,3 +243,22 @@ def test_a_warm_attempt_page_decodes_no_question_snapshot_and_a_cold_one_reads_t
     without_tokens = [re.sub(r'value="[^"]{64}"', "", r.content.decode()) for r in (first, second)]
     assert without_tokens[0] == without_tokens[1]
     assert all(f"Question {row.position}." in without_tokens[1] for row in rows)
+
+
+def test_inputs_rendered_by_a_view_that_lost_the_race_with_submit_are_not_stored(client, learner):
+    _, attempt = attempt_with_questions(learner, 1)
+    rows = attempt_with_answers(user=learner, quiz=attempt.quiz, number=attempt.number).page_rows
+    _, rendered = presentation.question_inputs_html(rows)  # the page read the open attempt...
+    services.attempt_submit(attempt=attempt)  # ...a submit landed...
+
+    services.attempt_inputs_keep(rows=rendered)  # ...and the page stores what it rendered
+
+    assert set(attempt.questions.values_list("inputs_html", "inputs_key")) == {("", "")}
+
+
+def test_the_template_version_follows_the_forms_module_too(monkeypatch, tmp_path):
+    changed = tmp_path / "forms.py"
+    changed.write_bytes(Path(presentation.forms.__file__).read_bytes() + b"# a rule changed\n")
+    assert presentation._template_version() == presentation.TEMPLATE_VERSION
+    monkeypatch.setattr(presentation, "forms", SimpleNamespace(__file__=str(changed)))
+    assert presentation._template_version() != presentation.TEMPLATE_VERSION

@@ -143,3 +143,34 @@ def test_an_entry_is_carried_forward_once_and_a_line_corrected_once(certificate,
         RosterEntry.objects.create(batch=entry.batch, license=spare, carried_from=original)
     with pytest.raises(IntegrityError), transaction.atomic():
         CertificateLicense.objects.filter(pk=spare.pk).update(corrects=line.corrects)
+
+
+def test_a_correction_reissued_again_before_the_next_roster_is_still_sent_as_a_correction(
+    certificate, passed_learner, board
+):
+    batch = roster_mark_reported(f=ALL, by=board)
+    License.objects.filter(user=passed_learner).update(number="RN1234576")
+    corrected = reissue(certificate, board, reason="License number corrected")
+    passed_learner.last_name = "Nguyen-Smith"
+    passed_learner.save()
+
+    newest = reissue(corrected, board)
+
+    (line,) = roster_lines(ALL)
+    assert line.serial == newest.serial and line.license_number == "RN1234576"
+    assert line.is_correction and line.corrects_batch_id == batch.pk
+    assert line.corrects_serial == certificate.serial  # the certificate whose line CE Broker holds
+    assert roster_note(newest) == f"not yet sent: a correction of a line sent in roster {batch.pk}"
+
+
+def test_a_correction_undone_before_the_next_roster_sends_nothing(certificate, passed_learner, board):
+    batch = roster_mark_reported(f=ALL, by=board)
+    License.objects.filter(user=passed_learner).update(number="RN1234576")
+    corrected = reissue(certificate, board, reason="License number corrected")
+    License.objects.filter(user=passed_learner).update(number="RN1234567")  # the first number was right
+
+    newest = reissue(corrected, board, reason="Correction withdrawn")
+
+    assert roster_lines(ALL) == [] and unreported_line_count(ALL) == 0
+    entry = RosterEntry.objects.get(license__certificate=newest)
+    assert entry.batch == batch and entry.carried_from.license.certificate_id == certificate.pk
