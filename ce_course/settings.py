@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "quizzes",
     "certificates",
     "reports",
+    "credentials",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,7 @@ from ce_course.audit import audit_record
 from certificates import pdf
 from certificates.codes import new_verification_code, serial_for
 from certificates.models import Attestation, Certificate, CertificateLicense, Evaluation
+from credentials.services import credential_issue, credential_revoke
 from modules.models import Course, Enrollment
 from modules.selectors import course_progress
 from reports.services import roster_carry_forward
@@ -199,6 +200,8 @@ def _create(*, user, course, enrollment, completion_date, now, replaces=None):
     certificate.pdf = pdf.render_certificate(certificate_data(certificate))
     certificate.pdf_sha256 = hashlib.sha256(certificate.pdf).hexdigest()
     certificate.save(update_fields=["serial", "pdf", "pdf_sha256"])
+    # Its Open Badges credential, in the same transaction: a certificate never exists without one.
+    credential_issue(certificate=certificate, course=course, email=user.email, now=now)
     return certificate
 
 
@@ -273,6 +276,7 @@ def certificate_revoke(*, certificate, reason, by, now=None):
     certificate.revoked_reason = reason
     certificate.revoked_by = by
     certificate.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
+    credential_revoke(certificate=certificate, now=certificate.revoked_at)  # its status-list bit
     audit_record(
         actor=by,
         action="certificate.revoked",
