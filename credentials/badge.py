@@ -54,7 +54,7 @@ def _artwork(hours_label):
     _centred(draw, 150, hours_label, _font(72, bold=True), WHITE)
     _centred(draw, 240, "contact hours", _font(28), WHITE)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=False)
+    image.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 
@@ -64,5 +64,6 @@ def baked_png(*, contact_hours, credential_jws):
     info = PngInfo()
     info.add_itxt(BAKING_KEYWORD, credential_jws, lang="", tkey="", zip=False)
     buffer = io.BytesIO()
-    artwork.save(buffer, format="PNG", pnginfo=info)
+    # A light compression level: the flat artwork still compresses well, and it is far quicker.
+    artwork.save(buffer, format="PNG", pnginfo=info, compress_level=1)
     return buffer.getvalue()
