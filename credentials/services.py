@@ -8,6 +8,7 @@ roll back together.
 import secrets
 import uuid
 
+from django.db import transaction
 from django.db.models import F
 
 from certificates import signing_keys
@@ -103,3 +104,30 @@ def credential_revoke(*, certificate, now):
     Credential.objects.filter(pk=credential.pk).update(revoked_at=now)
     StatusList.objects.filter(pk=credential.status_list_id).update(updated_at=now)
     return credential
+
+
+def credentials_issue_missing(*, now):
+    """Issue a credential for every certificate that has none (those issued before credentials
+    existed); a revoked certificate's credential is issued with its bit already set. One
+    transaction per certificate, so an interruption keeps what was done. Returns how many."""
+    from certificates.models import Certificate
+
+    issued = 0
+    for pk in Certificate.objects.filter(credential__isnull=True).order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            certificate = (
+                Certificate.objects.select_for_update()
+                .select_related("course", "user")
+                .defer("pdf")
+                .filter(pk=pk, credential__isnull=True)
+                .first()
+            )
+            if certificate is None:  # issued meanwhile by another run
+                continue
+            credential_issue(
+                certificate=certificate, course=certificate.course, email=certificate.user.email, now=now
+            )
+            if certificate.revoked_at is not None:
+                credential_revoke(certificate=certificate, now=certificate.revoked_at)
+            issued += 1
+    return issued

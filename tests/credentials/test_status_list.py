@@ -87,3 +87,18 @@ def test_status_list_is_served_with_caching_headers_and_answers_conditional_requ
 def test_unknown_status_list_is_404_and_post_is_refused(client, issued_credential):
     assert client.get(reverse("credentials_status_list", args=[999999])).status_code == 404
     assert client.post(status_path(issued_credential)).status_code == 405
+
+
+def test_certificates_without_a_credential_get_one_and_a_revoked_one_is_revoked_in_the_list(
+    client, issued_credential, board
+):
+    from django.core.management import call_command
+
+    certificate = issued_credential.certificate
+    services.certificate_revoke(certificate=certificate, reason="Wrong hours", by=board)
+    Credential.objects.all().delete()  # as before credentials existed
+    call_command("issue_missing_credentials", stdout=__import__("io").StringIO())
+    call_command("issue_missing_credentials", stdout=__import__("io").StringIO())  # again: nothing new
+    (credential,) = Credential.objects.all()
+    assert credential.certificate_id == certificate.pk
+    assert revoked_per_status_list(client, json.loads(credential.document)) is True
