@@ -10,4 +10,5 @@ urlpatterns = [
     path("certificates/<str:serial>/credential.json", views.download_json, name="credential_json"),
     path("certificates/<str:serial>/credential.jwt", views.download_jwt, name="credential_jwt"),
     path("certificates/<str:serial>/badge.png", views.download_badge, name="credential_badge"),
+    path("certificates/<str:serial>/badge.svg", views.download_badge_svg, name="credential_badge_svg"),
 ]

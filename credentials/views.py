@@ -79,7 +79,8 @@ def download_json(request, serial):
 @require_safe
 def download_jwt(request, serial):
     credential = _credential_or_404(request, serial)
-    return _download(credential.jws, "application/vc+jwt", f"credential-{serial}.jwt")
+    # OB 3.0 "Document formats": a VC-JWT document is the compact JWS, served as text/plain.
+    return _download(credential.jws, "text/plain; charset=utf-8", f"credential-{serial}.jwt")
 
 
 @login_required
@@ -88,3 +89,11 @@ def download_badge(request, serial):
     credential = _credential_or_404(request, serial)
     png = badge.baked_png(contact_hours=credential.certificate.contact_hours, credential_jws=credential.jws)
     return _download(png, "image/png", f"badge-{serial}.png")
+
+
+@login_required
+@require_safe
+def download_badge_svg(request, serial):
+    credential = _credential_or_404(request, serial)
+    svg = badge.baked_svg(contact_hours=credential.certificate.contact_hours, credential_jws=credential.jws)
+    return _download(svg.encode("utf-8"), "image/svg+xml", f"badge-{serial}.svg")

@@ -3,6 +3,7 @@
 import io
 import struct
 import zlib
+from xml.etree import ElementTree
 
 import pytest
 from django.urls import reverse
@@ -12,7 +13,7 @@ from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
 
-DOWNLOADS = ["credential_json", "credential_jwt", "credential_badge"]
+DOWNLOADS = ["credential_json", "credential_jwt", "credential_badge", "credential_badge_svg"]
 
 
 def png_itxt_chunks(content):
@@ -51,6 +52,14 @@ def test_owner_downloads_json_jwt_and_a_badge_carrying_the_signed_credential(cli
     assert badge["Content-Type"] == "image/png"
     assert png_itxt_chunks(badge.content) == {"openbadgecredential": issued_credential.jws}
     assert Image.open(io.BytesIO(badge.content)).size == (400, 400)
+    svg = client.get(reverse("credential_badge_svg", args=[serial]))
+    assert svg["Content-Type"] == "image/svg+xml"
+    root = ElementTree.fromstring(svg.content)  # noqa: S314 (our own output, in a test)
+    # OB 3.0 SVG baking: the credential element comes first, its `verify` attribute the JWS.
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert root[0].tag == "{https://purl.imsglobal.org/ob/v3p0}credential"
+    assert root[0].attrib == {"verify": issued_credential.jws}
+    assert len(root.findall("{https://purl.imsglobal.org/ob/v3p0}credential")) == 1
 
 
 def test_certificate_page_links_the_downloads(client, issued_credential, course):
