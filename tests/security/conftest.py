@@ -31,6 +31,8 @@ def world(certificate, passed_learner, other_learner, course, board):  # noqa: F
         "batch_id": RosterBatch.objects.get().pk,
         "uidb64": "MQ",
         "token": "invalid-token",
+        "kid": certificate.credential.key_id,
+        "list_id": certificate.credential.status_list_id,
     }
 
 

@@ -59,6 +59,14 @@ EXPECTED = {
     "roster_batch": row(302, 404, 404, 404, 200, 200),
     "activity_file": row(302, 404, 404, 404, 200, 200),
     "item_statistics": row(302, 404, 404, 200, 200, 200),
+    "credentials_issuer": row(200, 200, 200, 200, 200, 200),
+    "credentials_jwks": row(200, 200, 200, 200, 200, 200),
+    "credentials_key": row(200, 200, 200, 200, 200, 200),
+    "credentials_status_list": row(200, 200, 200, 200, 200, 200),
+    "credential_json": row(302, 200, 404, 404, 200, 200),
+    "credential_jwt": row(302, 200, 404, 404, 200, 200),
+    "credential_badge": row(302, 200, 404, 404, 200, 200),
+    "credential_badge_svg": row(302, 200, 404, 404, 200, 200),
 }
 
 
