@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.roles import is_board_reviewer
-from certificates import pdf, selectors, services, transcript
+from certificates import pdf, pdf_signing, selectors, services, transcript
 from certificates.codes import normalize_code
 from certificates.forms import AttestationForm, EvaluationForm, RevokeForm, VerifyForm
 from modules.selectors import course_for_learner, course_progress
@@ -166,7 +166,10 @@ def transcript_pdf(request):
         total_hours=total,
         site_url=settings.SITE_URL,
     )
-    return _pdf_response(transcript.render_transcript(data), f"transcript-{date.today():%Y-%m-%d}.pdf")
+    signed = pdf_signing.sign_with_current_key(
+        transcript.render_transcript(data), reason=f"Transcript of {user.legal_name} from {settings.SITE_URL}"
+    )
+    return _pdf_response(signed.pdf, f"transcript-{date.today():%Y-%m-%d}.pdf")
 
 
 @login_required
