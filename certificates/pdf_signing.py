@@ -26,6 +26,9 @@ from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, SimpleSigner
 from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from certificates.signing_keys import SigningKey, current_key
@@ -117,28 +120,44 @@ def sign_with_current_key(pdf_bytes: bytes, *, reason: str) -> SignedPdf:
 
 @dataclass(frozen=True)
 class PdfClaims:
-    """What an uploaded file says about itself; none of it proves anything."""
+    """What an uploaded file says about itself. Only `intact_kids` is proof of anything."""
 
-    signed_by_kids: tuple[str, ...]  # our keys whose certificate signs a signature in the file
+    signed_by_kids: tuple[str, ...]  # our keys whose certificate is on a signature in the file
+    intact_kids: tuple[str, ...]  # of those, the signatures that are intact and cover the whole file
     serial: str  # the certificate serial in the file's keywords, "" if none
+
+    @property
+    def carries_our_signature(self) -> bool:
+        return bool(self.signed_by_kids)
+
+
+NO_CLAIMS = PdfClaims(signed_by_kids=(), intact_kids=(), serial="")
+
+
+def _intact(signature, certificate) -> bool:
+    # Trusting only the certificate the file claims: the question is whether the bytes are what
+    # that key signed, not whether a CA vouches for it. No fetching: the check never goes online.
+    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[certificate]))
+    return status.intact and status.valid and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
 
 
 def read_claims(pdf_bytes: bytes, published: list[SigningKey]) -> PdfClaims:
-    """Our signatures and the serial an uploaded file carries; empty claims if it cannot be parsed."""
+    """Our signatures and the serial an uploaded file carries; no claims if it cannot be parsed."""
+    ours = {key.certificate.public_bytes(serialization.Encoding.DER): key.kid for key in published}
     try:
         reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
-        certificates = {
-            key.certificate.public_bytes(serialization.Encoding.DER): key.kid for key in published
-        }
-        kids = []
+        signed_by, intact = [], []
         for signature in reader.embedded_signatures:
-            der = signature.signer_cert.dump()
-            if der in certificates:
-                kids.append(certificates[der])
+            kid = ours.get(signature.signer_cert.dump())
+            if kid is None:
+                continue
+            signed_by.append(kid)
+            if _intact(signature, signature.signer_cert):
+                intact.append(kid)
         # Subscripting (unlike .get) follows the indirect reference to the info dictionary.
         keywords = str(reader.trailer_view["/Info"].get("/Keywords", ""))
     except Exception:  # an altered or hostile file, or one with no info: any failure means "no claims"
         logger.debug("Uploaded PDF could not be parsed", exc_info=True)
-        return PdfClaims(signed_by_kids=(), serial="")
+        return NO_CLAIMS
     serial = keywords[len(KEYWORD_PREFIX) :].strip() if keywords.startswith(KEYWORD_PREFIX) else ""
-    return PdfClaims(signed_by_kids=tuple(kids), serial=serial[:40])
+    return PdfClaims(signed_by_kids=tuple(signed_by), intact_kids=tuple(intact), serial=serial[:40])
