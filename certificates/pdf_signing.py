@@ -10,8 +10,10 @@ any, made a signature in the file and which certificate serial the file names, s
 does not hash to anything we issued can be called altered rather than unknown.
 """
 
+import asyncio
 import io
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -37,6 +39,20 @@ logger = logging.getLogger(__name__)
 
 SIGNATURE_FIELD = "ProviderSignature"
 KEYWORD_PREFIX = "certificate "  # certificates.pdf writes "certificate <serial>" as the PDF's keywords
+
+
+def _outside_event_loop(function, *args, **kwargs):
+    """Call one of pyHanko's synchronous wrappers, which start their own event loop.
+
+    That fails in a thread where a loop is already running (an async caller, or Playwright's in the
+    browser tests); there the call runs in a short-lived worker thread instead.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
 
 
 @dataclass(frozen=True)
@@ -105,9 +121,8 @@ def sign_pdf(
         # pyHanko counts the reserved room in hex digits: two per byte of the container.
         timestamper, reserved = None, 2 * (len(signer.signing_cert.dump()) + CMS_ROOM_BESIDE_CERTIFICATE)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
-    output = PdfSigner(metadata, signer=signer, timestamper=timestamper).sign_pdf(
-        writer, bytes_reserved=reserved
-    )
+    pdf_signer = PdfSigner(metadata, signer=signer, timestamper=timestamper)
+    output = _outside_event_loop(pdf_signer.sign_pdf, writer, bytes_reserved=reserved)
     return SignedPdf(pdf=output.getvalue(), kid=key.kid)
 
 
@@ -137,7 +152,8 @@ NO_CLAIMS = PdfClaims(signed_by_kids=(), intact_kids=(), serial="")
 def _intact(signature, certificate) -> bool:
     # Trusting only the certificate the file claims: the question is whether the bytes are what
     # that key signed, not whether a CA vouches for it. No fetching: the check never goes online.
-    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[certificate]))
+    context = ValidationContext(trust_roots=[certificate])
+    status = _outside_event_loop(validate_pdf_signature, signature, context)
     return status.intact and status.valid and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
 
 
