@@ -37,6 +37,9 @@ EXPECTED = {
     "transcript_pdf": row(302, 200, 200, 200, 200, 200),
     "verify": row(200, 200, 200, 200, 200, 200),
     "verify_code": row(200, 200, 200, 200, 200, 200),
+    "verify_pdf": row(405, 405, 405, 405, 405, 405),  # POST only: the "check a PDF" upload
+    "verify_keys": row(200, 200, 200, 200, 200, 200),
+    "verify_key_certificate": row(200, 200, 200, 200, 200, 200),
     "signup": row(200, 302, 302, 302, 302, 302),
     "login": row(200, 302, 302, 302, 302, 302),
     "logout": row(405, 405, 405, 405, 405, 405),
