@@ -52,6 +52,38 @@ ISSUE_BUDGET_MS = 20.0
 ISSUE_STEPS: list[Callable[[CertificateData, object], object]] = []
 
 
+def credential_step(data: CertificateData, key) -> str:
+    """The Open Badges credential issuing adds: build the OpenBadgeCredential and sign its VC-JWT
+    (credentials.services.credential_issue less its row writes; URLs spelled as the site builds them)."""
+    from credentials import document, jose
+
+    site = data.verification_url.split("/verify/")[0]
+    status_list = f"{site}/credentials/status/1"
+    facts = document.CredentialFacts(
+        credential_id="urn:uuid:7f2c1d5e-3b8a-4c6f-9e1d-2a4b6c8d0e1f",
+        issuer_id=f"{site}/credentials/issuer",
+        provider_name=data.provider_name,
+        provider_url=data.provider_web_address,
+        achievement_id=f"{site}/courses/proximal-hamstring-tendinopathy/",
+        course_title=data.course_title,
+        course_summary="How to recognise, examine and treat proximal hamstring tendinopathy.",
+        completion_criteria="Study every module, pass the post-test and complete the evaluation.",
+        contact_hours=data.contact_hours,
+        completion_date=data.completion_date,
+        email="zoe@example.com",
+        salt="5f0c2b9e8d7a6c4b3a291807f6e5d4c3",
+        status_entry_id=f"{status_list}#40123",
+        status_list_url=status_list,
+        status_index=40123,
+    )
+    credential = document.open_badge_credential(facts)
+    jose.json_bytes(credential)
+    return jose.sign(credential, signing_key=key, key_url=f"{site}/credentials/keys/{key.kid}")
+
+
+ISSUE_STEPS.append(credential_step)
+
+
 def sample_data() -> CertificateData:
     """The shipped course as a learner with a hard name would receive it."""
     return CertificateData(
