@@ -115,14 +115,15 @@ def credentials_issue_missing(*, now):
     issued = 0
     for pk in Certificate.objects.filter(credential__isnull=True).order_by("pk").values_list("pk", flat=True):
         with transaction.atomic():
+            # Lock the certificate row, then look: another run may have issued it meanwhile. (Not
+            # one query: PostgreSQL cannot lock FOR UPDATE across the outer join `credential__isnull` needs.)
             certificate = (
                 Certificate.objects.select_for_update()
                 .select_related("course", "user")
                 .defer("pdf")
-                .filter(pk=pk, credential__isnull=True)
-                .first()
+                .get(pk=pk)
             )
-            if certificate is None:  # issued meanwhile by another run
+            if Credential.objects.filter(certificate=certificate).exists():
                 continue
             credential_issue(
                 certificate=certificate, course=certificate.course, email=certificate.user.email, now=now
