@@ -7,7 +7,7 @@ VC-JWT are added in `jose.py`.
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -35,6 +35,8 @@ class CredentialFacts:
     status_entry_id: str
     status_list_url: str
     status_index: int
+    # The provider's time zone: the completion date is the day there (settings.TIME_ZONE).
+    time_zone: tzinfo = UTC
 
 
 def identity_hash(identifier, salt):
@@ -42,10 +44,14 @@ def identity_hash(identifier, salt):
     return "sha256$" + hashlib.sha256((identifier + salt).encode("utf-8")).hexdigest()
 
 
-def date_time(value):
-    """An XML Schema dateTime in UTC with whole seconds, as the credential's date fields take."""
+def date_time(value, time_zone=UTC):
+    """An XML Schema dateTime in UTC with whole seconds, as the credential's date fields take.
+
+    A date becomes the start of that day in `time_zone`: never later than the moment it names, so
+    `nbf` is never in the future for a verifier, whatever the zone.
+    """
     if isinstance(value, date) and not isinstance(value, datetime):
-        value = datetime.combine(value, time.min, tzinfo=UTC)
+        value = datetime.combine(value, time.min, tzinfo=time_zone)
     return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -67,10 +73,10 @@ def open_badge_credential(facts):
 
     The nurse is named only by a salted hash of her email (`identifier`), so the document carries
     no address; she proves it is hers by showing the email and the salt. The completion date is
-    both `awardedDate` and `validFrom` (as midnight UTC of that date), and the contact hours are
+    both `awardedDate` and `validFrom` (as the start of that day in the provider's time zone), and the contact hours are
     the achievement's `creditsAvailable` and the subject's `creditsEarned`.
     """
-    completed = date_time(facts.completion_date)
+    completed = date_time(facts.completion_date, facts.time_zone)
     issuer = issuer_profile(issuer_id=facts.issuer_id, name=facts.provider_name, url=facts.provider_url)
     hours = hours_number(facts.contact_hours)
     return {

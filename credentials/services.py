@@ -10,6 +10,7 @@ import uuid
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from certificates import signing_keys
 from credentials import addresses, document, jose
@@ -73,6 +74,7 @@ def credential_issue(*, certificate, course, email, now):
         status_entry_id=f"{list_url}#{index}",
         status_list_url=list_url,
         status_index=index,
+        time_zone=timezone.get_default_timezone(),
     )
     credential = document.open_badge_credential(facts)
     return Credential.objects.create(

@@ -2,12 +2,14 @@
 
 import base64
 import json
+from datetime import UTC, datetime, time
 from unittest import mock
 
 import jsonschema
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.urls import reverse
+from django.utils import timezone
 from jwcrypto import jwk, jws
 
 from certificates import services
@@ -47,7 +49,14 @@ def test_credential_states_the_course_hours_date_and_provider_without_the_email(
     assert achievement["achievementType"] == "CertificateOfCompletion"
     assert achievement["creator"]["name"] == certificate.provider_name == document["issuer"]["name"]
     assert subject["creditsEarned"] == achievement["creditsAvailable"] == float(certificate.contact_hours)
-    assert document["validFrom"] == document["awardedDate"] == f"{certificate.completion_date}T00:00:00Z"
+    # The start of the completion day where the provider is (America/New_York in tests), in UTC.
+    start = datetime.combine(certificate.completion_date, time.min, tzinfo=timezone.get_default_timezone())
+    assert (
+        document["validFrom"]
+        == document["awardedDate"]
+        == start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+    assert document["validFrom"] < timezone.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert document["issuer"]["id"].endswith(reverse("credentials_issuer"))
     (identity,) = subject["identifier"]
     assert identity["hashed"] is True and identity["identityType"] == "emailAddress"

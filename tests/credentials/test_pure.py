@@ -39,3 +39,15 @@ def test_contact_hours_are_json_numbers_without_trailing_zeros():
 
     assert hours_number(Decimal("1.50")) == 1.5
     assert hours_number(Decimal("2.00")) == 2 and isinstance(hours_number(Decimal("2.00")), int)
+
+
+def test_a_completion_date_starts_at_midnight_where_the_provider_is():
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from credentials.document import date_time
+
+    assert date_time(date(2026, 3, 14)) == "2026-03-14T00:00:00Z"
+    assert date_time(date(2026, 3, 14), ZoneInfo("America/New_York")) == "2026-03-14T04:00:00Z"
+    # East of UTC the day starts the evening before in UTC: never in the future for a verifier.
+    assert date_time(date(2026, 3, 14), ZoneInfo("Asia/Tokyo")) == "2026-03-13T15:00:00Z"
