@@ -78,7 +78,9 @@ def credential_step(data: CertificateData, key) -> str:
     )
     credential = document.open_badge_credential(facts)
     jose.json_bytes(credential)
-    return jose.sign(credential, signing_key=key, key_url=f"{site}/credentials/keys/{key.kid}")
+    return jose.sign(
+        credential, signing_key=key, key_url=f"{site}/credentials/keys/{key.kid}", signed_at=key.not_before
+    )
 
 
 ISSUE_STEPS.append(credential_step)

@@ -2,7 +2,9 @@
 
 The compact JWS's payload is the credential itself with the registered claims OB 3.0 asks for
 beside it: `iss` = issuer.id, `jti` = id, `nbf` = validFrom (and `sub` only when the subject has
-an id, which ours never has: the nurse is a hashed identifier). The JOSE header carries only
+an id, which ours never has: the nurse is a hashed identifier). `iat` (a standard claim OB 3.0
+allows) is when it was signed, so a verifier can check that the key was in service then: after a
+rotation the old key is still published, and `iat` tells its old signatures from forged new ones. The JOSE header carries only
 `alg`, `kid` and `typ` ("Additional JOSE Headers are NOT allowed"); `kid` is a URL on this site
 that serves the public key as a JWK, and the same string is the key's `kid` in the JWKS.
 """
@@ -37,13 +39,14 @@ def json_bytes(document):
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def jwt_payload(document):
-    """The credential with the registered JWT claims OB 3.0 maps from it."""
+def jwt_payload(document, *, signed_at):
+    """The credential with the registered JWT claims OB 3.0 maps from it, and `iat`."""
     issuer = document["issuer"]
     payload = {
         "iss": issuer["id"] if isinstance(issuer, dict) else issuer,
         "jti": document["id"],
         "nbf": int(datetime.fromisoformat(document["validFrom"]).timestamp()),
+        "iat": int(signed_at.timestamp()),
     }
     subject_id = document["credentialSubject"].get("id")
     if subject_id:
@@ -52,9 +55,9 @@ def jwt_payload(document):
     return payload
 
 
-def sign(document, *, signing_key, key_url):
+def sign(document, *, signing_key, key_url, signed_at):
     """The compact JWS of `document` signed with `signing_key` (RS256); `key_url` becomes `kid`."""
-    token = jws.JWS(json_bytes(jwt_payload(document)))
+    token = jws.JWS(json_bytes(jwt_payload(document, signed_at=signed_at)))
     header = {"alg": ALGORITHM, "kid": key_url, "typ": "JWT"}
     token.add_signature(_private_jwk(signing_key), alg=ALGORITHM, protected=json.dumps(header))
     return token.serialize(compact=True)

@@ -54,7 +54,12 @@ def status_list_published(status_list_id):
         purpose=status_list.purpose,
     )
     signing_key = signing_keys.current_key()
-    token = jose.sign(credential, signing_key=signing_key, key_url=addresses.key_url(signing_key.kid))
+    # Signed "at" the list's last change, or when the current key took over if later: the same
+    # token for the same bits and key (a stable ETag), and never dated before its key's service.
+    signed_at = max(status_list.updated_at, signing_key.not_before)
+    token = jose.sign(
+        credential, signing_key=signing_key, key_url=addresses.key_url(signing_key.kid), signed_at=signed_at
+    )
     # RS256 (PKCS#1 v1.5) is deterministic: the same bits and key give the same token and ETag.
     etag = '"' + hashlib.sha256(token.encode("ascii")).hexdigest()[:32] + '"'
     return PublishedStatusList(jws=token, etag=etag, last_modified=status_list.updated_at)

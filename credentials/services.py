@@ -83,7 +83,9 @@ def credential_issue(*, certificate, course, email, now):
         status_list=status_list,
         status_index=index,
         document=jose.json_bytes(credential).decode("utf-8"),
-        jws=jose.sign(credential, signing_key=signing_key, key_url=addresses.key_url(signing_key.kid)),
+        jws=jose.sign(
+            credential, signing_key=signing_key, key_url=addresses.key_url(signing_key.kid), signed_at=now
+        ),
         key_id=signing_key.kid,
         issued_at=now,
     )

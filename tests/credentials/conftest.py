@@ -8,7 +8,7 @@ publishes), check the RS256 signature, then check that the registered claims mat
 import base64
 import gzip
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 import jwt
 import pytest
@@ -41,10 +41,18 @@ def verify_vc_jwt(token, jwks):
     public_key = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(matching[0]))
     try:
         payload = jwt.decode(
-            token, key=public_key, algorithms=["RS256"], options={"require": ["iss", "jti", "nbf"]}
+            token, key=public_key, algorithms=["RS256"], options={"require": ["iss", "jti", "nbf", "iat"]}
         )
     except jwt.PyJWTError as error:
         raise NotVerified(f"signature or claims refused: {error}") from error
+    # The key must have been in service when the token was signed (`iat`): a retired key stays
+    # published for what it signed before, never for anything signed after.
+    signed_at = datetime.fromtimestamp(payload["iat"], UTC) if "iat" in payload else None
+    valid_from, retired_at = matching[0].get("valid_from"), matching[0].get("retired_at")
+    if signed_at is None or (valid_from and signed_at < datetime.fromisoformat(valid_from)):
+        raise NotVerified("signed before the key was in service (or no iat)")
+    if retired_at and signed_at >= datetime.fromisoformat(retired_at):
+        raise NotVerified("signed by a key already retired")
     issuer = payload["issuer"]
     if payload["iss"] != (issuer["id"] if isinstance(issuer, dict) else issuer):
         raise NotVerified("iss does not match issuer.id")
