@@ -32,6 +32,7 @@ load: migrate
 
 demo: load
 	$(PY) manage.py create_demo_accounts
+	$(PY) manage.py create_signing_key --development --if-missing
 
 run: demo
 	$(PY) manage.py runserver 127.0.0.1:8000

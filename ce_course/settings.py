@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "quizzes",
     "certificates",
     "reports",
+    "credentials",
 ]
 
 MIDDLEWARE = [
@@ -256,6 +257,24 @@ CONTENT_SECURITY_POLICY = (
 # Module time tracking: the server credits the gap between two requests on the same module,
 # never more than this per gap (a tab left open over lunch is not study time).
 MODULE_TIME_CREDIT_CAP_SECONDS = int(os.environ.get("MODULE_TIME_CREDIT_CAP_SECONDS", "900"))
+
+# The provider's signing keys (certificates/signing_keys.py): a directory of PEM key + certificate
+# pairs, kept out of the repository. `make run` creates a development key there; production must name
+# its own directory (made with `manage.py create_signing_key`, or holding a CA-issued certificate).
+CE_SIGNING_KEY_DIR = os.environ.get("CE_SIGNING_KEY_DIR", "")
+if not CE_SIGNING_KEY_DIR:
+    if not DEBUG:
+        raise RuntimeError("CE_SIGNING_KEY_DIR must be set when DEBUG is off.")
+    CE_SIGNING_KEY_DIR = str(BASE_DIR / "var" / "signing-keys")
+# Encrypts the private key files when set (read when they are loaded and written).
+CE_SIGNING_KEY_PASSWORD = os.environ.get("CE_SIGNING_KEY_PASSWORD", "")
+# An RFC 3161 time-stamping authority for the PDF signatures; none when empty (the signature then
+# carries the signing time the server states).
+CE_TSA_URL = os.environ.get("CE_TSA_URL", "")
+
+# The "check a PDF" upload on /verify/: files above this many bytes get a 400 page (a certificate is
+# about 45 KB). The file is held in memory only (certificates/uploads.py), never written to disk.
+CE_VERIFY_UPLOAD_MAX_BYTES = int(os.environ.get("CE_VERIFY_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
 
 # `make bench` turns this on to route /bench/hello/, the bare-Django floor the pages are compared with.
 BENCH_HELLO = env_bool("BENCH_HELLO", False)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("quizzes.urls")),
     path("", include("certificates.urls")),
     path("", include("reports.urls")),
+    path("", include("credentials.urls")),
 ]
 
 if settings.BENCH_HELLO:

@@ -84,7 +84,11 @@ class Certificate(models.Model):
     nurse_planner_credentials = models.CharField(max_length=100, blank=True)
 
     pdf = models.BinaryField(editable=False)
-    pdf_sha256 = models.CharField(max_length=64, editable=False)
+    # Indexed: the public "check a PDF" page looks a certificate up by its file's hash.
+    pdf_sha256 = models.CharField(max_length=64, editable=False, db_index=True)
+    # The kid (certificates.signing_keys) of the key that signed the PDF; "" for PDFs stored unsigned
+    # (certificates issued before PDFs were signed, and seeded samples).
+    signing_kid = models.CharField(max_length=40, blank=True, editable=False)
     issued_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.TextField(blank=True)

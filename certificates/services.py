@@ -1,8 +1,8 @@
 """Writes for the last stages: evaluation, attestation, issuing, revoking and re-issuing certificates.
 
 `certificate_issue` is the only code that creates a certificate. It re-checks the completion rule
-inside its transaction, copies everything printed into the row, renders the PDF once and stores
-it with its SHA-256. A PDF failure rolls everything back; an email failure never does.
+inside its transaction, copies everything printed into the row, renders the PDF once, signs it
+with the provider's current key and stores the signed bytes with their SHA-256. A PDF failure rolls everything back; an email failure never does.
 """
 
 import hashlib
@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ce_course.audit import audit_record
-from certificates import pdf
+from certificates import pdf, pdf_signing
 from certificates.codes import new_verification_code, serial_for
 from certificates.models import Attestation, Certificate, CertificateLicense, Evaluation
+from credentials.services import credential_issue, credential_revoke
 from modules.models import Course, Enrollment
 from modules.selectors import course_progress
 from reports.services import roster_carry_forward
@@ -196,9 +197,17 @@ def _create(*, user, course, enrollment, completion_date, now, replaces=None):
         for i, lic in enumerate(user.licenses.order_by("-is_primary", "state", "number"), start=1)
     )
     certificate.serial = serial_for(timezone.localdate(now).year, certificate.pk)
-    certificate.pdf = pdf.render_certificate(certificate_data(certificate))
-    certificate.pdf_sha256 = hashlib.sha256(certificate.pdf).hexdigest()
-    certificate.save(update_fields=["serial", "pdf", "pdf_sha256"])
+    signed = pdf_signing.sign_with_current_key(
+        pdf.render_certificate(certificate_data(certificate)),
+        reason=f"Certificate {certificate.serial} issued by {certificate.provider_name}",
+    )
+    # The signed file is the document: its bytes are stored and its hash is what the upload check matches.
+    certificate.pdf = signed.pdf
+    certificate.pdf_sha256 = hashlib.sha256(signed.pdf).hexdigest()
+    certificate.signing_kid = signed.kid
+    certificate.save(update_fields=["serial", "pdf", "pdf_sha256", "signing_kid"])
+    # Its Open Badges credential, in the same transaction: a certificate never exists without one.
+    credential_issue(certificate=certificate, course=course, email=user.email, now=now)
     return certificate
 
 
@@ -273,6 +282,7 @@ def certificate_revoke(*, certificate, reason, by, now=None):
     certificate.revoked_reason = reason
     certificate.revoked_by = by
     certificate.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
+    credential_revoke(certificate=certificate, now=certificate.revoked_at)  # its status-list bit
     audit_record(
         actor=by,
         action="certificate.revoked",

@@ -2,6 +2,7 @@
 
 import pytest
 
+from certificates import signing_keys
 from modules.models import Enrollment
 from quizzes.models import Attempt
 from reports.filters import CompletionFilter
@@ -31,6 +32,8 @@ def world(certificate, passed_learner, other_learner, course, board):  # noqa: F
         "batch_id": RosterBatch.objects.get().pk,
         "uidb64": "MQ",
         "token": "invalid-token",
+        "kid": signing_keys.current_key().kid,
+        "list_id": certificate.credential.status_list_id,
     }
 
 

@@ -37,6 +37,9 @@ EXPECTED = {
     "transcript_pdf": row(302, 200, 200, 200, 200, 200),
     "verify": row(200, 200, 200, 200, 200, 200),
     "verify_code": row(200, 200, 200, 200, 200, 200),
+    "verify_pdf": row(405, 405, 405, 405, 405, 405),  # POST only: the "check a PDF" upload
+    "verify_keys": row(200, 200, 200, 200, 200, 200),
+    "verify_key_certificate": row(200, 200, 200, 200, 200, 200),
     "signup": row(200, 302, 302, 302, 302, 302),
     "login": row(200, 302, 302, 302, 302, 302),
     "logout": row(405, 405, 405, 405, 405, 405),
@@ -59,6 +62,14 @@ EXPECTED = {
     "roster_batch": row(302, 404, 404, 404, 200, 200),
     "activity_file": row(302, 404, 404, 404, 200, 200),
     "item_statistics": row(302, 404, 404, 200, 200, 200),
+    "credentials_issuer": row(200, 200, 200, 200, 200, 200),
+    "credentials_jwks": row(200, 200, 200, 200, 200, 200),
+    "credentials_key": row(200, 200, 200, 200, 200, 200),
+    "credentials_status_list": row(200, 200, 200, 200, 200, 200),
+    "credential_json": row(302, 200, 404, 404, 200, 200),
+    "credential_jwt": row(302, 200, 404, 404, 200, 200),
+    "credential_badge": row(302, 200, 404, 404, 200, 200),
+    "credential_badge_svg": row(302, 200, 404, 404, 200, 200),
 }
 
 
