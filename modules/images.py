@@ -66,17 +66,14 @@ def declared_type(filename, content_type=""):
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension in TYPES_BY_EXTENSION:
         return TYPES_BY_EXTENSION[extension]
-    if content_type in EXTENSIONS:
+    if not extension and content_type in EXTENSIONS:
         return content_type
     raise ImageRefused(f"{filename or 'The file'}: only PNG, JPEG, WebP and SVG images can be added.")
 
 
 def clean_image(data, declared, *, max_bytes=MAX_BYTES):
     """Sanitise an SVG or re-encode a raster image; the one entry point for uploads and loads."""
-    if len(data) > max_bytes:
-        raise ImageRefused(
-            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is {max_bytes / 1024 / 1024:.0f} MB."
-        )
+    check_size(len(data), max_bytes)
     if not data:
         raise ImageRefused("The file is empty.")
     if declared == SVG:
@@ -84,6 +81,18 @@ def clean_image(data, declared, *, max_bytes=MAX_BYTES):
         width, height = svg_size(clean)
         return CleanImage(clean, SVG, width, height)
     return CleanImage(*raster_reencode(data, declared))
+
+
+def check_size(count, max_bytes=MAX_BYTES):
+    if count > max_bytes:
+        raise ImageRefused(f"The file is {_size(count)}; the limit is {_size(max_bytes)}.")
+
+
+def _size(count):
+    for unit, scale in (("MB", 1024 * 1024), ("kB", 1024)):
+        if count >= scale:
+            return f"{count / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{count} bytes"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -341,6 +350,10 @@ def svg_size(data: bytes) -> tuple[int, int]:
 # Raster
 
 
+def _pixel_limit(max_side, max_pixels):
+    return f"the limit is {max_side} pixels a side and {max_pixels / 1_000_000:g} million pixels."
+
+
 def raster_reencode(data: bytes, declared: str, *, max_side=MAX_SIDE, max_pixels=MAX_PIXELS):
     """Check `data` is the PNG, JPEG or WebP it claims to be and return it re-encoded.
 
@@ -356,14 +369,19 @@ def raster_reencode(data: bytes, declared: str, *, max_side=MAX_SIDE, max_pixels
             # decompression bomb of billions of pixels.
             if size[0] > max_side or size[1] > max_side or size[0] * size[1] > max_pixels:
                 raise ImageRefused(
-                    f"The image is {size[0]}×{size[1]} pixels; the limit is {max_side} pixels a side "
-                    f"and {max_pixels // 1_000_000} million pixels."
+                    f"The image is {size[0]}×{size[1]} pixels; {_pixel_limit(max_side, max_pixels)}"
                 )
-            probe.verify()
+            try:
+                probe.verify()
+            except (OSError, SyntaxError, ValueError) as error:
+                raise ImageRefused("The image is damaged or truncated and cannot be read.") from error
     except ImageRefused:
         raise
     except PillowImage.DecompressionBombError as error:
-        raise ImageRefused("The image has too many pixels to open safely.") from error
+        # Pillow's own guard, at open, for sizes far past ours.
+        raise ImageRefused(
+            f"The image has far too many pixels; {_pixel_limit(max_side, max_pixels)}"
+        ) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise ImageRefused("The file is not a PNG, JPEG or WebP image that can be read.") from error
     if real is None:
