@@ -12,6 +12,7 @@ import pytest
 
 from modules.content import read_course_folder
 from modules.images import svg_sanitise
+from modules.markdown import render_markdown
 
 COURSE = Path(__file__).resolve().parents[2] / "content" / "proximal-hamstring-tendinopathy"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -170,6 +171,22 @@ def test_each_diagram_is_placed_once_in_the_module_it_illustrates(key):
         for path in COURSE.glob("*.md")
     }
     assert {name: len(found) for name, found in placements.items() if found} == {module: 1}
+
+
+# How many items the long description's list has: one per structure, panel or step in the picture.
+DESCRIBED_ITEMS = {
+    "hamstring-origin": 5,
+    "hamstring-load": 3,
+    "exam-test-positions": 5,
+    "treatment-ladder": 6,
+}
+
+
+@pytest.mark.parametrize("key", DIAGRAMS)
+def test_each_long_description_renders_one_list_item_per_part_of_the_picture(key):
+    """A wrapped line that starts with a number would split a step in two; the count catches it."""
+    html = render_markdown(images()[key].long_description)
+    assert html.count("<li>") == DESCRIBED_ITEMS[key], html
 
 
 @pytest.mark.parametrize("key", DIAGRAMS)
