@@ -350,3 +350,26 @@ def test_unknown_or_malformed_image_names_are_404(client):
     assert client.get("/media/images/thigh-0123456789abcdef.svg").status_code == 404
     assert client.get("/media/images/../../settings.py").status_code == 404
     assert client.get("/media/images/thigh.svg").status_code == 404
+
+
+def test_a_key_the_markdown_cannot_name_is_refused(client, author):
+    client.force_login(author)
+    response = client.post(reverse(ADD_URL), upload_form(key="Thigh"))
+    assert response.status_code == 400 and "Use lowercase letters" in response.text
+    assert not Image.objects.exists()
+
+
+def test_figure_text_from_the_author_is_escaped_or_sanitised(course):
+    stored_image(
+        alt_text='Thigh" onerror="alert(1)',
+        caption="<script>alert(2)</script>*origin*",
+        source="<img src=x onerror=alert(3)>",
+        long_description_markdown="<iframe src=https://evil.example></iframe>Two tendons.",
+    )
+    module = course.modules.get(slug="m1")
+    module.body_markdown = "[[image:thigh]]"
+    module.save()
+    html = module.body_html
+    assert 'alt="Thigh&quot; onerror=&quot;alert(1)"' in html
+    assert "<script" not in html and "<iframe" not in html and "<img src=x" not in html
+    assert "<em>origin</em>" in html and "Two tendons." in html
