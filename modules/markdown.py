@@ -10,6 +10,7 @@ the caller's (`modules.models.render_markdown_with_images`).
 """
 
 import re
+import secrets
 from dataclasses import dataclass
 from html import escape
 from xml.etree import ElementTree
@@ -31,7 +32,6 @@ ALLOWED_TAGS = {
     "dd",
     "div",
     "dl",
-    "details",
     "dt",
     "em",
     "figcaption",
@@ -52,7 +52,6 @@ ALLOWED_TAGS = {
     "span",
     "strong",
     "sub",
-    "summary",
     "sup",
     "table",
     "tbody",
@@ -67,7 +66,7 @@ ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "title"},
     "a": {"href"},
     "abbr": {"title"},
-    "img": {"src", "alt", "width", "height", "loading"},
+    "img": {"src", "alt", "width", "height"},
     "ol": {"start"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
@@ -81,10 +80,15 @@ def render_markdown(text: str, figures=None) -> str:
     """Sanitised HTML for `text`. With `figures` (key -> Figure), `[[image:KEY]]` paragraphs become
     figures, and a key not in it raises UnknownImage; without, they stay as written."""
     extensions = list(MARKDOWN_EXTENSIONS)
+    placed = {}
     if figures is not None:
-        extensions.append(FigureExtension(figures))
-    html = markdown.markdown(text or "", extensions=extensions, output_format="html")
-    return sanitize_html(html)
+        extensions.append(FigureExtension(figures, placed))
+    html = sanitize_html(markdown.markdown(text or "", extensions=extensions, output_format="html"))
+    # Figures go in after the author's HTML is sanitised: they are built here from escaped and
+    # already-sanitised parts, and use markup (details, loading) that authors' HTML may not.
+    for token, figure in placed.items():
+        html = html.replace(f"<p>{token}</p>", figure_html(figure))
+    return html
 
 
 def render_inline_markdown(text: str) -> str:
@@ -139,7 +143,8 @@ def figure_html(figure: Figure) -> str:
         parts.append(f"<figcaption>{' — '.join(p for p in (caption, source) if p)}</figcaption>")
     if figure.long_description_html.strip() and not figure.decorative:
         parts.append(
-            f"<details><summary>Description of the figure</summary>{figure.long_description_html}</details>"
+            "<details><summary>Description of the figure</summary>"
+            f"{sanitize_html(figure.long_description_html)}</details>"
         )
     parts.append("</figure>")
     return "".join(parts)
@@ -148,12 +153,16 @@ def figure_html(figure: Figure) -> str:
 class FigureProcessor(BlockProcessor):
     """A block (paragraph) that is exactly `[[image:KEY]]` becomes the figure for KEY.
 
-    It runs after the code-block processor, so an indented example of the syntax stays code.
+    It leaves a paragraph holding a one-off token that render_markdown replaces with the figure;
+    it runs after the code-block processor, so an indented example of the syntax stays code.
     """
 
-    def __init__(self, parser, figures):
+    def __init__(self, parser, figures, placed):
         super().__init__(parser)
         self.figures = figures
+        self.placed = placed
+        # A token per render that no author can guess, so no text of theirs becomes a figure.
+        self.nonce = secrets.token_hex(16)
 
     def test(self, parent, block):
         return IMAGE_PARAGRAPH.fullmatch(block.strip()) is not None
@@ -162,19 +171,22 @@ class FigureProcessor(BlockProcessor):
         key = IMAGE_PARAGRAPH.fullmatch(blocks.pop(0).strip()).group(1)
         if key not in self.figures:
             raise UnknownImage(key)
-        # Stashed raw HTML alone in a paragraph is put back without the <p> around it.
-        paragraph = ElementTree.SubElement(parent, "p")
-        paragraph.text = self.parser.md.htmlStash.store(figure_html(self.figures[key]))
+        token = f"figure-{self.nonce}-{len(self.placed)}"
+        self.placed[token] = self.figures[key]
+        ElementTree.SubElement(parent, "p").text = token
 
 
 class FigureExtension(Extension):
-    def __init__(self, figures):
+    def __init__(self, figures, placed):
         super().__init__()
         self.figures = figures
+        self.placed = placed
 
     def extendMarkdown(self, md):
         # Below code blocks (80) and above paragraphs (10).
-        md.parser.blockprocessors.register(FigureProcessor(md.parser, self.figures), "figure", 12)
+        md.parser.blockprocessors.register(
+            FigureProcessor(md.parser, self.figures, self.placed), "figure", 12
+        )
 
 
 URL_ATTRIBUTES = {"href", "src"}

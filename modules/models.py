@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -191,6 +191,13 @@ class ModuleProgress(models.Model):
         return f"{self.enrollment} / {self.module}"
 
 
+# The keys the Markdown syntax can name (modules.markdown.IMAGE_PARAGRAPH).
+IMAGE_KEY_VALIDATOR = RegexValidator(
+    r"^[a-z0-9][a-z0-9_-]*\Z",
+    "Use lowercase letters, digits, hyphens and underscores, starting with a letter or digit.",
+)
+
+
 def _image_file_name(instance, filename):
     return filename  # the service names the file (key and content hash); see Image.file
 
@@ -203,7 +210,12 @@ class Image(models.Model):
     and certificate snapshots) still finds the bytes it was frozen with.
     """
 
-    key = models.SlugField(max_length=80, unique=True, help_text="Placed in Markdown as [[image:KEY]].")
+    key = models.SlugField(
+        max_length=80,
+        unique=True,
+        validators=[IMAGE_KEY_VALIDATOR],
+        help_text="Lowercase letters, digits and hyphens; placed in Markdown as [[image:KEY]].",
+    )
     file = models.FileField(upload_to=_image_file_name, max_length=255, editable=False)
     content_type = models.CharField(max_length=20, choices=[(t, t) for t in EXTENSIONS], editable=False)
     width = models.PositiveIntegerField(editable=False)

@@ -94,7 +94,8 @@ def test_load_course_refuses_an_image_without_alt_text(tmp_path):
 
 
 def test_load_course_refuses_a_file_outside_the_course_folder(tmp_path):
-    toml = IMAGES_TOML.replace('"images/thigh.svg"', '"../../etc/passwd.svg"')
+    (tmp_path / "outside.svg").write_bytes(LABELLED_SVG)  # a real file, one level above the course
+    toml = IMAGES_TOML.replace('"images/thigh.svg"', '"../outside.svg"')
     with pytest.raises(CommandError, match="not a file inside"):
         load(fixture_course(tmp_path, images_toml=toml))
 
@@ -296,14 +297,15 @@ def test_replacing_an_image_keeps_the_bytes_a_snapshot_was_frozen_with(
 
     image = Image.objects.get(key="marked-structure")
     client.force_login(author)
-    replacement = SimpleUploadedFile("new.png", png_bytes(color=(0, 90, 0)), content_type="image/png")
+    redrawn = LABELLED_SVG.replace(b"Ischial tuberosity", b"Ischial tuberosity, redrawn")
+    replacement = SimpleUploadedFile("new.svg", redrawn, content_type="image/svg+xml")
     response = client.post(
         reverse("admin:modules_image_change", args=[image.pk]),
         upload_form(upload=replacement, key=None, alt_text="A thigh, redrawn."),
     )
     assert response.status_code == 302
     image.refresh_from_db()
-    assert image.url != old_url and image.content_type == "image/png"
+    assert image.url != old_url and b"redrawn" in client.get(image.url).content
     # The frozen stem still points at the old file, which still serves the old bytes...
     assert attempt.questions.get().snapshot["stem_html"] == frozen_html
     assert client.get(old_url).content == old_bytes == LABELLED_SVG_CLEAN()
@@ -348,3 +350,26 @@ def test_unknown_or_malformed_image_names_are_404(client):
     assert client.get("/media/images/thigh-0123456789abcdef.svg").status_code == 404
     assert client.get("/media/images/../../settings.py").status_code == 404
     assert client.get("/media/images/thigh.svg").status_code == 404
+
+
+def test_a_key_the_markdown_cannot_name_is_refused(client, author):
+    client.force_login(author)
+    response = client.post(reverse(ADD_URL), upload_form(key="Thigh"))
+    assert response.status_code == 400 and "Use lowercase letters" in response.text
+    assert not Image.objects.exists()
+
+
+def test_figure_text_from_the_author_is_escaped_or_sanitised(course):
+    stored_image(
+        alt_text='Thigh" onerror="alert(1)',
+        caption="<script>alert(2)</script>*origin*",
+        source="<img src=x onerror=alert(3)>",
+        long_description_markdown="<iframe src=https://evil.example></iframe>Two tendons.",
+    )
+    module = course.modules.get(slug="m1")
+    module.body_markdown = "[[image:thigh]]"
+    module.save()
+    html = module.body_html
+    assert 'alt="Thigh&quot; onerror=&quot;alert(1)"' in html
+    assert "<script" not in html and "<iframe" not in html and "<img src=x" not in html
+    assert "<em>origin</em>" in html and "Two tendons." in html
