@@ -202,6 +202,12 @@ STATICFILES_DIRS = [
     BASE_DIR / "ce_course" / "static",
     ("bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
 ]
+# Uploaded images (README "Images in lessons and questions"): stored through Django's storage API,
+# local files under MEDIA_ROOT by default. Another backend (object storage) goes in
+# STORAGES["default"]; the site serves the files itself at /media/images/ either way.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", str(2 * 1024 * 1024)))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,14 +1,18 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from ce_course.audit import AuditedAdminMixin, audit_record
-from modules.models import Course, Enrollment, Module, ModuleProgress, Planner
+from modules.images import ImageRefused, check_size, clean_image, declared_type
+from modules.models import Course, Enrollment, Image, Module, ModuleProgress, Planner
 from modules.selectors import build_course_progress
+from modules.services import image_save
 
 
 class ObjectivesField(forms.CharField):
@@ -33,6 +37,16 @@ class ModuleAdminForm(forms.ModelForm):
     class Meta:
         model = Module
         fields = ["course", "position", "slug", "title", "objectives", "estimated_minutes", "body_markdown"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The admin shows help text as HTML: the link takes the author to the image library.
+        self.fields["body_markdown"].help_text = format_html(
+            "Place an image in a paragraph of its own as <code>[[image:KEY]]</code>. "
+            '<a href="{}">Add an image</a> or <a href="{}">see the image library</a>.',
+            reverse("admin:modules_image_add"),
+            reverse("admin:modules_image_changelist"),
+        )
 
 
 class ModuleInline(admin.StackedInline):
@@ -214,3 +228,101 @@ class ModuleProgressAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ImageAdminForm(forms.ModelForm):
+    """An image upload: the file is sanitised or re-encoded here, so a refusal is a form error."""
+
+    upload = forms.FileField(
+        label="image file",
+        required=False,
+        help_text="PNG, JPEG, WebP or SVG. Photos lose their metadata (EXIF, GPS); SVGs keep only "
+        "shapes and text. Choose a file to replace the image: pages already frozen keep the old one.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".png,.jpg,.jpeg,.webp,.svg"}),
+    )
+
+    class Meta:
+        model = Image
+        fields = ["key", "alt_text", "decorative", "caption", "source", "long_description_markdown"]
+
+    def clean(self):
+        cleaned = super().clean()
+        self.cleaned_image = None
+        if not cleaned.get("decorative") and not (cleaned.get("alt_text") or "").strip():
+            self.add_error(
+                "alt_text", "Describe the image for readers who cannot see it, or tick “decorative”."
+            )
+        upload = cleaned.get("upload")
+        if upload is None:
+            if self.instance.pk is None:
+                self.add_error("upload", "Choose an image file.")
+            return cleaned
+        try:
+            declared = declared_type(upload.name, upload.content_type)
+            check_size(upload.size, settings.IMAGE_MAX_BYTES)  # before the file is read into memory
+            self.cleaned_image = clean_image(upload.read(), declared, max_bytes=settings.IMAGE_MAX_BYTES)
+        except ImageRefused as error:
+            self.add_error("upload", f"{upload.name}: {error}")
+        return cleaned
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    form = ImageAdminForm
+    list_display = ["key", "thumbnail", "content_type", "width", "height", "decorative", "updated_at"]
+    list_filter = ["content_type", "decorative"]
+    search_fields = ["key", "alt_text", "caption", "source"]
+    readonly_fields = [
+        "markdown",
+        "preview",
+        "content_type",
+        "width",
+        "height",
+        "bytes",
+        "sha256",
+        "uploaded_by",
+    ]
+    fieldsets = (
+        (None, {"fields": ("key", "upload", "markdown", "preview")}),
+        (
+            "For readers who cannot see it",
+            {"fields": ("alt_text", "decorative", "long_description_markdown")},
+        ),
+        ("Under the image", {"fields": ("caption", "source")}),
+        ("Stored file", {"fields": ("content_type", "width", "height", "bytes", "sha256", "uploaded_by")}),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # Markdown places the image by key; renaming it would break every page that does.
+        return [*self.readonly_fields, "key"] if obj is not None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # pages and snapshots may place it; replace the file instead
+
+    def save_model(self, request, obj, form, change):
+        image_save(image=obj, clean=form.cleaned_image, user=request.user)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        # A refused upload or missing alt text is the author's input to fix: a 400, not a 200.
+        if (
+            request.method == "POST"
+            and isinstance(response, TemplateResponse)
+            and response.context_data.get("errors")
+        ):
+            response.status_code = 400
+        return response
+
+    @admin.display(description="place it with")
+    def markdown(self, obj):
+        return format_html("<code>[[image:{}]]</code>", obj.key) if obj.pk else "—"
+
+    @admin.display(description="image")
+    def preview(self, obj):
+        if not obj.pk:
+            return "—"
+        return format_html('<img src="{}" alt="{}" height="160">', obj.url, obj.alt_text)
+
+    @admin.display(description="image")
+    def thumbnail(self, obj):
+        return format_html('<img src="{}" alt="" height="40">', obj.url)

@@ -1,7 +1,8 @@
 """Course content as files: parsing a course folder and splitting a Markdown article. Pure: no database.
 
-A course folder holds `course.toml` (metadata, planners and the module list) and one Markdown
-file per module. `read_course_folder` turns it into plain dataclasses that `services` writes.
+A course folder holds `course.toml` (metadata, planners and the module list), one Markdown
+file per module and, optionally, `images.toml` listing the images the Markdown places with
+`[[image:KEY]]`. `read_course_folder` turns it into plain dataclasses that `services` writes.
 """
 
 import re
@@ -12,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.utils.text import slugify
+
+from modules.images import ImageRefused, declared_type
 
 COURSE_FIELDS = (
     "title",
@@ -64,6 +67,23 @@ class ModuleSpec:
     objectives: tuple[str, ...]
     estimated_minutes: int
     body_markdown: str
+    origin: str = field(default="", compare=False)  # the file it came from, for error messages
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """One `[[image]]` table of images.toml, with the file's bytes (not yet sanitised)."""
+
+    key: str
+    file: str
+    data: bytes
+    content_type: str
+    alt: str = ""
+    decorative: bool = False
+    caption: str = ""
+    source: str = ""
+    long_description: str = ""
+    origin: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -73,6 +93,7 @@ class CourseSpec:
     planners: tuple[dict, ...] = ()
     modules: tuple[ModuleSpec, ...] = ()
     folder: Path | None = field(default=None, compare=False)
+    images: tuple[ImageSpec, ...] = ()
 
 
 def read_course_folder(folder) -> CourseSpec:
@@ -110,6 +131,7 @@ def read_course_folder(folder) -> CourseSpec:
                 objectives=tuple(entry.get("objectives", [])),
                 estimated_minutes=int(entry["estimated_minutes"]),
                 body_markdown=body_path.read_text(encoding="utf-8").strip() + "\n",
+                origin=str(body_path),
             )
         )
     if not modules:
@@ -118,8 +140,77 @@ def read_course_folder(folder) -> CourseSpec:
     if len(set(slugs)) != len(slugs):
         raise ContentError(f"{meta_path}: two modules share a slug.")
     return CourseSpec(
-        slug=meta["slug"], fields=fields, planners=planners, modules=tuple(modules), folder=folder
+        slug=meta["slug"],
+        fields=fields,
+        planners=planners,
+        modules=tuple(modules),
+        folder=folder,
+        images=read_images_file(folder),
     )
+
+
+IMAGE_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*")
+IMAGE_FIELDS = {"key", "file", "alt", "decorative", "caption", "source", "long_description"}
+
+
+def read_images_file(folder) -> tuple[ImageSpec, ...]:
+    """The images listed in `folder/images.toml` (none when there is no such file).
+
+    Files must lie inside the course folder: a path naming anything outside it is refused.
+    """
+    folder = Path(folder)
+    path = folder / "images.toml"
+    if not path.is_file():
+        return ()
+    try:
+        tables = tomllib.loads(path.read_text(encoding="utf-8")).get("image", [])
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ContentError(f"{path}: {error}") from error
+    images, keys = [], set()
+    root = folder.resolve()
+    for index, table in enumerate(tables, start=1):
+        where = f"{path}: image {index}"
+        if not isinstance(table, dict):
+            raise ContentError(f"{where} is not a table; write it as [[image]].")
+        unknown = set(table) - IMAGE_FIELDS
+        if unknown:
+            raise ContentError(f"{where} has unknown field(s): {', '.join(sorted(unknown))}.")
+        key, file = table.get("key", ""), table.get("file", "")
+        if not isinstance(key, str) or not IMAGE_KEY.fullmatch(key):
+            raise ContentError(f"{where}: key must be lowercase letters, digits and hyphens.")
+        if key in keys:
+            raise ContentError(f"{where}: the key {key} is used twice.")
+        keys.add(key)
+        decorative = table.get("decorative", False)
+        if not isinstance(decorative, bool):
+            raise ContentError(f"{where} ({key}): decorative must be true or false.")
+        text = {name: table.get(name, "") for name in ("alt", "caption", "source", "long_description")}
+        if not all(isinstance(value, str) for value in text.values()):
+            raise ContentError(f"{where} ({key}): alt, caption, source and long_description must be text.")
+        if not decorative and not text["alt"].strip():
+            raise ContentError(f"{where} ({key}): alt text is required (or mark it decorative = true).")
+        file_path = (folder / file).resolve() if isinstance(file, str) and file else None
+        if file_path is None or not file_path.is_relative_to(root) or not file_path.is_file():
+            raise ContentError(f"{where} ({key}): file {file!r} is not a file inside {folder}.")
+        try:
+            content_type = declared_type(file_path.name)
+        except ImageRefused as error:
+            raise ContentError(f"{where} ({key}): {error}") from error
+        images.append(
+            ImageSpec(
+                key=key,
+                file=file,
+                data=file_path.read_bytes(),
+                content_type=content_type,
+                alt=text["alt"].strip(),
+                decorative=decorative,
+                caption=text["caption"].strip(),
+                source=text["source"].strip(),
+                long_description=text["long_description"].strip(),
+                origin=str(path),
+            )
+        )
+    return tuple(images)
 
 
 def _decimal(value, path, name):

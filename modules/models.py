@@ -1,13 +1,15 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.functional import cached_property
 
-from modules.markdown import render_markdown
+from modules.images import EXTENSIONS
+from modules.markdown import Figure, UnknownImage, image_keys, render_markdown
 
 
 class Course(models.Model):
@@ -128,12 +130,16 @@ class Module(models.Model):
         return f"{self.position}. {self.title}"
 
     def save(self, *args, **kwargs):
-        # The HTML is a pure function of the Markdown, kept beside it so no request renders it;
-        # deriving it here means no code path can save one without the other.
-        self.body_html = render_markdown(self.body_markdown)
+        # The HTML is a pure function of the Markdown (and the images it places), kept beside it
+        # so no request renders it; deriving it here means no code path can save one without the other.
+        self.body_html = render_markdown_with_images(self.body_markdown)
         if kwargs.get("update_fields") is not None and "body_markdown" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
         super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        images_check(body_markdown=self.body_markdown)
 
     @cached_property
     def learner_url(self):
@@ -183,3 +189,124 @@ class ModuleProgress(models.Model):
 
     def __str__(self):
         return f"{self.enrollment} / {self.module}"
+
+
+# The keys the Markdown syntax can name (modules.markdown.IMAGE_PARAGRAPH).
+IMAGE_KEY_VALIDATOR = RegexValidator(
+    r"^[a-z0-9][a-z0-9_-]*\Z",
+    "Use lowercase letters, digits, hyphens and underscores, starting with a letter or digit.",
+)
+
+
+def _image_file_name(instance, filename):
+    return filename  # the service names the file (key and content hash); see Image.file
+
+
+class Image(models.Model):
+    """An image authors place in Markdown with `[[image:KEY]]`: module bodies and question stems.
+
+    The stored file's name holds the hash of its bytes and a file is never overwritten or deleted:
+    replacing an image stores a new file and points this row at it, so HTML frozen earlier (attempt
+    and certificate snapshots) still finds the bytes it was frozen with.
+    """
+
+    key = models.SlugField(
+        max_length=80,
+        unique=True,
+        validators=[IMAGE_KEY_VALIDATOR],
+        help_text="Lowercase letters, digits and hyphens; placed in Markdown as [[image:KEY]].",
+    )
+    file = models.FileField(upload_to=_image_file_name, max_length=255, editable=False)
+    content_type = models.CharField(max_length=20, choices=[(t, t) for t in EXTENSIONS], editable=False)
+    width = models.PositiveIntegerField(editable=False)
+    height = models.PositiveIntegerField(editable=False)
+    bytes = models.PositiveIntegerField(editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    alt_text = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="What the image shows, for someone who cannot see it. Required unless decorative.",
+    )
+    decorative = models.BooleanField(
+        default=False,
+        help_text="Tick only if the image adds nothing to the text: it is then hidden from screen readers.",
+    )
+    caption = models.CharField(max_length=500, blank=True, help_text="Shown under the image (Markdown).")
+    source = models.CharField(
+        max_length=300, blank=True, help_text="Where the content comes from, e.g. Degen 2019."
+    )
+    long_description_markdown = models.TextField(
+        "long description (Markdown)",
+        blank=True,
+        help_text="Everything the picture shows, for readers who cannot see it; shown in a details element.",
+    )
+    long_description_html = models.TextField(editable=False, default="")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decorative=True) | ~Q(alt_text=""), name="image_alt_unless_decorative"
+            ),
+            models.CheckConstraint(condition=Q(content_type__in=list(EXTENSIONS)), name="image_type_known"),
+            models.CheckConstraint(condition=Q(width__gt=0, height__gt=0), name="image_size_positive"),
+        ]
+
+    def __str__(self):
+        return self.key
+
+    def save(self, *args, **kwargs):
+        self.long_description_html = render_markdown(self.long_description_markdown)
+        if kwargs.get("update_fields") is not None and "long_description_markdown" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "long_description_html"}
+        super().save(*args, **kwargs)
+
+    @property
+    def url(self):
+        # Always through the site's own view (modules.views.image_file), whatever the storage,
+        # so the page's CSP stays img-src 'self' even with object storage.
+        return reverse("image_file", args=[self.file.name.rsplit("/", 1)[-1]])
+
+    def figure(self):
+        return Figure(
+            src=self.url,
+            width=self.width,
+            height=self.height,
+            alt=self.alt_text,
+            decorative=self.decorative,
+            caption=self.caption,
+            source=self.source,
+            long_description_html=self.long_description_html,
+        )
+
+
+def render_markdown_with_images(text):
+    """render_markdown with the images `text` places looked up by key (no query when it places none).
+
+    Raises UnknownImage for a key that is not in the library.
+    """
+    keys = image_keys(text)
+    images = Image.objects.filter(key__in=keys) if keys else []
+    return render_markdown(text, {image.key: image.figure() for image in images})
+
+
+def images_check(**fields):
+    """ValidationError on each Markdown field (name=text) that places an image not in the library."""
+    errors = {}
+    for name, text in fields.items():
+        try:
+            render_markdown_with_images(text)
+        except UnknownImage as error:
+            errors[name] = str(error)
+    if errors:
+        raise ValidationError(errors)

@@ -5,12 +5,27 @@ from datetime import timedelta
 from functools import cache
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ce_course.plain_sql import column, table
+from modules.content import ContentError
 from modules.content_cache import content_forget
-from modules.models import Course, Enrollment, Module, ModuleProgress, Planner
+from modules.images import ImageRefused, clean_image
+from modules.markdown import UnknownImage
+from modules.models import (
+    Course,
+    Enrollment,
+    Image,
+    Module,
+    ModuleProgress,
+    Planner,
+    render_markdown_with_images,
+)
+from modules.selectors import IMAGE_FOLDER
 
 
 class LearnerPathError(Exception):
@@ -184,8 +199,84 @@ def course_load(*, spec, report=None):
         report.unchanged.append(f"course {spec.slug}")
 
     _load_planners(course, spec.planners, report)
+    # Images first: module bodies place them by key.
+    for image_spec in spec.images:
+        _load_image(image_spec, report)
     _load_modules(course, spec.modules, report)
     return course, report
+
+
+def image_file_store(clean, key):
+    """Store a cleaned image under a name made of its key and content hash; return the name.
+
+    A name that exists already holds these very bytes, so it is left alone: files are never
+    overwritten, which keeps every URL ever rendered pointing at the bytes it was rendered with.
+    """
+    storage = storages["default"]
+    name = f"{IMAGE_FOLDER}/{key}-{clean.sha256[:16]}.{clean.extension}"
+    if not storage.exists(name):
+        saved = storage.save(name, ContentFile(clean.data))
+        if saved != name:  # a storage that renames instead of failing; the URL must be the hash name
+            raise RuntimeError(f"The storage saved {name} as {saved}.")
+    return name
+
+
+@transaction.atomic
+def image_save(*, image, clean=None, user=None):
+    """Save `image` (a new or changed Image) with, when given, the new cleaned file.
+
+    Markdown already placing the image's key is rendered again, so lessons and question stems
+    show the new file or text; attempt and certificate snapshots keep their own frozen HTML.
+    """
+    if clean is not None:
+        image.file.name = image_file_store(clean, image.key)
+        image.content_type = clean.content_type
+        image.width, image.height = clean.width, clean.height
+        image.bytes = len(clean.data)
+        image.sha256 = clean.sha256
+    if image.pk is None and user is not None:
+        image.uploaded_by = user
+    image.full_clean()
+    image.save()
+    _images_render_again(image.key)
+    return image
+
+
+def _images_render_again(key):
+    from quizzes.models import Question  # quizzes depends on modules, not the other way round
+
+    placed = f"[[image:{key}]]"
+    for module in Module.objects.filter(body_markdown__contains=placed):
+        module.save(update_fields=["body_markdown"])
+    for question in Question.objects.filter(stem_markdown__contains=placed):
+        question.save(update_fields=["stem_markdown"])
+
+
+def _load_image(spec, report):
+    """Create or update one image of a course folder; unchanged when bytes and text are the same."""
+    try:
+        clean = clean_image(spec.data, spec.content_type)
+    except ImageRefused as error:
+        raise ContentError(f"{spec.origin}: image {spec.key} ({spec.file}): {error}") from error
+    image = Image.objects.filter(key=spec.key).first()
+    values = {
+        "alt_text": spec.alt,
+        "decorative": spec.decorative,
+        "caption": spec.caption,
+        "source": spec.source,
+        "long_description_markdown": spec.long_description,
+    }
+    try:
+        if image is None:
+            image_save(image=Image(key=spec.key, **values), clean=clean)
+            report.created.append(f"image {spec.key}")
+        elif _apply(image, values) or image.sha256 != clean.sha256:
+            image_save(image=image, clean=clean if image.sha256 != clean.sha256 else None)
+            report.updated.append(f"image {spec.key}")
+        else:
+            report.unchanged.append(f"image {spec.key}")
+    except ValidationError as error:
+        raise ContentError(f"{spec.origin}: image {spec.key}: {'; '.join(error.messages)}") from error
 
 
 def _load_planners(course, planners, report):
@@ -232,6 +323,10 @@ def _load_modules(course, module_specs, report):
             "estimated_minutes": spec.estimated_minutes,
             "body_markdown": spec.body_markdown,
         }
+        try:
+            render_markdown_with_images(spec.body_markdown)
+        except UnknownImage as error:
+            raise ContentError(f"{spec.origin or spec.slug}: {error}") from error
         module = by_slug.get(spec.slug)
         if module is None:
             module = Module(course=course, slug=spec.slug, **values)

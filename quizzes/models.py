@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from modules.markdown import render_markdown
+from modules.models import images_check, render_markdown_with_images
 from quizzes.grading import ORDERING_MODES
 
 
@@ -143,12 +144,16 @@ class Question(models.Model):
 
     def save(self, *args, **kwargs):
         # Rendered once on save (never per request), sanitised like module bodies.
-        self.stem_html = render_markdown(self.stem_markdown)
+        self.stem_html = render_markdown_with_images(self.stem_markdown)  # stems may place [[image:KEY]]
         self.rationale_html = render_markdown(self.rationale_markdown)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "stem_html", "rationale_html"}
         super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        images_check(stem_markdown=self.stem_markdown)
 
 
 class Choice(models.Model):

@@ -1,5 +1,6 @@
 """Course content as files: load_course is idempotent; import_article splits at H2 headings."""
 
+import shutil
 from io import StringIO
 from pathlib import Path
 
@@ -99,9 +100,7 @@ def test_shipped_modules_copy_no_sentence_of_the_article():
 
 def test_editing_a_module_file_updates_it_and_keeps_progress(tmp_path):
     folder = tmp_path / "course"
-    folder.mkdir()
-    for item in SHIPPED.iterdir():
-        (folder / item.name).write_bytes(item.read_bytes())
+    shutil.copytree(SHIPPED, folder)
     run("load_course", str(folder))
     course = Course.objects.get()
     enrollment = EnrollmentFactory(user=UserFactory(), course=course)
