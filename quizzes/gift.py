@@ -57,7 +57,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from quizzes.grading import BLANK
+
 __all__ = [
+    "BLANK",
     "DEFAULT_MAX_CHARS",
     "DEFAULT_MAX_QUESTIONS",
     "FORMATS",
@@ -70,6 +73,7 @@ __all__ = [
     "GiftProblem",
     "GiftQuestion",
     "GiftSyntaxError",
+    "GiftUnit",
     "GiftUnsupported",
     "export_gift",
     "parse_gift",
@@ -80,7 +84,7 @@ DEFAULT_MAX_CHARS = 2_000_000
 
 FORMATS = ("moodle", "html", "markdown", "plain")
 DEFAULT_FORMAT = "moodle"
-QUESTION_KINDS = ("single", "multiple", "true_false", "matching")
+QUESTION_KINDS = ("single", "multiple", "true_false", "matching", "numerical", "short_answer", "cloze")
 
 _WS = " \t\n\r\f\v"
 _ESCAPABLE = "~=#{}:\\"
@@ -121,6 +125,17 @@ _WS_RE = re.compile(r"[ \t\n\r\f\v]*")
 
 
 @dataclass(frozen=True)
+class GiftUnit:
+    """A unit a numerical question accepts (not GIFT syntax: Moodle XML and QTI carry units).
+
+    Answers are in the first unit (multiplier 1); a number typed in this unit is compared with
+    answer × ``multiplier``."""
+
+    name: str
+    multiplier: Decimal = Decimal(1)
+
+
+@dataclass(frozen=True)
 class GiftChoice:
     """One answer of a question.
 
@@ -143,6 +158,13 @@ class GiftChoice:
     match: str | None = None
     text_format: str | None = None
     feedback_format: str | None = None
+    # Numerical answers (``text`` is ""): ``number`` with an optional ``tolerance`` (``{#3.5:0.1}``,
+    # None when none was written), or the range ``range_low``..``range_high`` (``{#1..5}``). A
+    # numerical ``~`` answer with neither (``{#=3:2 ~#wrong}``) is the catch-all for wrong answers.
+    number: Decimal | None = None
+    tolerance: Decimal | None = None
+    range_low: Decimal | None = None
+    range_high: Decimal | None = None
 
     @property
     def credit(self) -> Decimal:
@@ -172,6 +194,15 @@ class GiftQuestion:
     true_false_answer: bool | None = None
     id: str | None = None
     tags: tuple[str, ...] = ()
+    # Short answer and missing word typed in: whether case matters (GIFT cannot say: False).
+    case_sensitive: bool = False
+    # Missing word ("cloze"): the stem holds BLANK where the answer block was; "select" when the
+    # block offers choices (``{=a ~b}``), "text" when it lists accepted answers (``{=a =b}``).
+    blank_input: str = "select"
+    # Numerical: units and how a wrong or missing one is graded (GIFT cannot say: none, 10%).
+    units: tuple[GiftUnit, ...] = ()
+    unit_handling: str = "none"
+    unit_penalty: Decimal = Decimal(10)
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,15 @@ from functools import partial
 from itertools import combinations, pairwise
 from types import MappingProxyType
 
-KINDS = frozenset({"single", "multiple", "true_false", "ordering", "matching"})
+KINDS = frozenset(
+    {"single", "multiple", "true_false", "ordering", "matching", "numerical", "short_answer", "cloze"}
+)
 MULTIPLE_MODES = frozenset({"all_or_nothing", "partial"})
+# Where a missing-word question's blank sits in its stem (and in a GIFT question's stem). Written
+# so that Markdown and the HTML sanitiser leave it as it is, and no sentence contains it by chance.
+BLANK = "[[blank]]"
+BLANK_INPUTS = frozenset({"select", "text"})  # missing word: a list of choices, or typed (short answer)
+UNIT_HANDLINGS = frozenset({"none", "optional", "graded"})  # Moodle's three unit roles
 
 # Moodle's qtype_ordering grading types (the suffix of its GRADING_* constants) -> our mode names.
 MOODLE_ORDERING_MODES: Mapping[str, str] = MappingProxyType(
