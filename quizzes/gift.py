@@ -906,7 +906,11 @@ def _export_question(q: GiftQuestion) -> str:
         return "".join(out)
 
     if q.kind == "numerical":
-        out.append("{#" + _numerical_answers(q.choices, fmt) + (f"\n\t{general}\n" if general else "") + "}")
+        answers = _numerical_answers(q.choices, fmt)
+        if general:
+            # No blank line inside the block: a blank line ends a question.
+            answers = answers.rstrip("\n") + f"\n\t{general}\n"
+        out.append("{#" + answers + "}")
         out.append(closing + "\n")
         return "".join(out)
     if q.kind == "short_answer" or (q.kind == "cloze" and q.blank_input == "text"):
