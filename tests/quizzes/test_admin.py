@@ -497,6 +497,7 @@ def test_author_adds_a_numerical_question_with_a_tolerance_and_units(client, aut
             {
                 "unit_handling": "graded",
                 "units-TOTAL_FORMS": "1",
+                "units-0-position": "1",
                 "units-0-name": "g",
                 "units-0-multiplier": "2",
             },
