@@ -553,9 +553,10 @@ _VALIDATORS: dict[str, Callable[[Key, object], NormalizedResponse]] = {
 def validate_response(key: Key, response: object) -> NormalizedResponse:
     """Check a response against the key and normalize it; raise GradingError if it does not fit.
 
-    Returns None (unanswered), a choice id (single, true_false), a frozenset of ids (multiple),
-    a tuple of ids (ordering; an IncompleteOrder when only some items are placed) or a dict
-    prompt id -> answer id (matching).
+    Returns None (unanswered), a choice id (single, true_false, cloze by list), a frozenset of
+    ids (multiple), a tuple of ids (ordering; an IncompleteOrder when only some items are
+    placed), a dict prompt id -> answer id (matching), or the typed text, normalized
+    (numerical once it reads as a number, short_answer, cloze typed in).
     """
     if response is None:
         return None
