@@ -5,7 +5,8 @@ import pytest
 from modules.models import Enrollment
 from quizzes.models import Attempt
 from reports.filters import CompletionFilter
-from reports.models import RosterBatch
+from reports.jobs import export_job_create
+from reports.models import ExportJob, RosterBatch
 from reports.services import roster_mark_reported
 
 # Shared with the certificate tests: a learner who completed a course, and its post-test.
@@ -13,8 +14,11 @@ from tests.certificates.conftest import certificate, passed_learner, post_test  
 
 
 @pytest.fixture
-def world(certificate, passed_learner, other_learner, course, board):  # noqa: F811 (fixtures by name)
-    """alice holds a certificate, attempt 1 and a license; bob is enrolled in the same course."""
+def world(certificate, passed_learner, other_learner, course, board, settings, tmp_path):  # noqa: F811 (fixtures by name)
+    """alice holds a certificate, attempt 1 and a license; bob is enrolled in the same course;
+    the board reviewer has a finished background export."""
+    settings.MEDIA_ROOT = tmp_path
+    job = export_job_create(user=board, kind=ExportJob.Kind.CSV, f=CompletionFilter())
     Enrollment.objects.create(
         user=other_learner, course=course, disclosures_acknowledged_at=certificate.issued_at
     )
@@ -29,6 +33,7 @@ def world(certificate, passed_learner, other_learner, course, board):  # noqa: F
         "code": certificate.verification_code,
         "pk": passed_learner.licenses.get().pk,
         "batch_id": RosterBatch.objects.get().pk,
+        "job_id": job.pk,
         "uidb64": "MQ",
         "token": "invalid-token",
     }

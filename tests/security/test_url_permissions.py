@@ -59,6 +59,10 @@ EXPECTED = {
     "roster_batch": row(302, 404, 404, 404, 200, 200),
     "activity_file": row(302, 404, 404, 404, 200, 200),
     "item_statistics": row(302, 404, 404, 200, 200, 200),
+    # The board reviewer's own background export; an admin may open anyone's.
+    "export_jobs": row(302, 404, 404, 404, 200, 200),
+    "export_job": row(302, 404, 404, 404, 200, 200),
+    "export_job_download": row(302, 404, 404, 404, 200, 200),
 }
 
 
