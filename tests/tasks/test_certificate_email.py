@@ -6,19 +6,13 @@ from unittest import mock
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.utils import timezone
 
 from certificates.models import Certificate, CertificateEmail
 from certificates.tasks import EMAIL_MAX_ATTEMPTS, certificate_email_send, retry_delay
-from tests.tasks.conftest import issue, queued
+from tests.tasks.conftest import issue, queued, run_worker
 
 pytestmark = pytest.mark.django_db
-
-
-def run_worker():
-    """The backport's own worker, in this process: every task that is due, then it stops."""
-    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
 
 def test_retry_delays_grow_fourfold_from_one_minute():

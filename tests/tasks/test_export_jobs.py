@@ -19,6 +19,7 @@ from reports.models import ExportJob, ReportDownload
 from tests.conftest import login
 from tests.factories import UserFactory
 from tests.reports.test_exports import make_certificates
+from tests.tasks.conftest import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +34,6 @@ def small_jobs(settings, tmp_path):
 @pytest.fixture
 def completions(course):
     return make_certificates(course, 3)
-
-
-def run_worker():
-    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
 
 def ask_csv(client):
