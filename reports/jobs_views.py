@@ -9,7 +9,11 @@ from reports import jobs
 from reports.access import board_required
 
 # The progress page reloads itself this often while the job waits or runs (no JavaScript needed).
-REFRESH_SECONDS = 3
+REFRESH_SECONDS = 5
+# A page that reloads itself is a WCAG 2.2.1 concern (axe's meta-refresh rule, failure F41): a
+# screen reader starts the page again at each reload. So the reviewer can turn it off, first thing on
+# the page, and the choice is kept in her session for every later export page.
+REFRESH_SESSION_KEY = "export_page_refresh"
 
 
 def queue_if_large(request, *, kind, f, rows, course=None):
@@ -37,12 +41,17 @@ def export_job_detail(request, job_id):
     job = jobs.job_for_user(request.user, job_id)
     if job is None:
         raise Http404("No such export.")
+    choice = request.GET.get("refresh")
+    if choice in ("on", "off"):
+        request.session[REFRESH_SESSION_KEY] = choice == "on"
+    refresh = request.session.get(REFRESH_SESSION_KEY, True)
     return render(
         request,
         "reports/jobs_detail.html",
         {
             "job": job,
-            "refresh_seconds": REFRESH_SECONDS if job.in_progress else None,
+            "refresh": refresh,
+            "refresh_seconds": REFRESH_SECONDS if job.in_progress and refresh else None,
             "keep_days": settings.EXPORT_JOB_KEEP_DAYS,
         },
     )

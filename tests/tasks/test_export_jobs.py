@@ -54,7 +54,7 @@ def test_an_export_over_the_limit_becomes_a_job_and_its_page_refreshes_until_rea
     )
 
     page = client.get(response.url).content.decode()
-    assert '<meta http-equiv="refresh" content="3">' in page
+    assert '<meta http-equiv="refresh" content="5">' in page
     assert re.search(r"<progress[^>]*max=\"100\"[^>]*value=\"0\"[^>]*>0%</progress>", page)
     assert "Waiting for the worker" in page and "Download" not in page
 
@@ -210,3 +210,14 @@ def test_a_failing_export_says_so_and_leaves_no_file(client, board, completions,
 def test_the_board_menu_links_to_my_exports(client, board, learner):
     assert reverse("export_jobs") in login(client, board).get(reverse("reports")).content.decode()
     assert reverse("export_jobs") not in login(client, learner).get(reverse("dashboard")).content.decode()
+
+
+def test_the_reviewer_can_stop_the_self_reload_and_the_choice_is_kept(
+    client, board, completions, database_tasks
+):
+    job_url = ask_csv(login(client, board)).url
+    assert "http-equiv" in client.get(job_url).content.decode()
+    page = client.get(job_url, {"refresh": "off"}).content.decode()
+    assert "http-equiv" not in page and "Check again" in page
+    assert "http-equiv" not in client.get(job_url).content.decode()  # kept in her session
+    assert "http-equiv" in client.get(job_url, {"refresh": "on"}).content.decode()
