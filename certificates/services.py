@@ -7,7 +7,6 @@ is a background task enqueued after the commit, certificates/tasks.py).
 """
 
 import hashlib
-import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -23,8 +22,6 @@ from certificates.tasks import certificate_email_enqueue
 from modules.models import Course, Enrollment
 from modules.selectors import course_progress
 from reports.services import roster_carry_forward
-
-logger = logging.getLogger(__name__)
 
 
 class CertificateError(Exception):
