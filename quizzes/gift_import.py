@@ -21,7 +21,7 @@ from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 from quizzes.authoring import ChoiceData, question_problems
-from quizzes.gift import GiftChoice, GiftQuestion, export_gift, parse_gift
+from quizzes.gift import GiftChoice, GiftQuestion, GiftUnsupported, export_gift, parse_gift
 from quizzes.models import Choice, Kind, MultipleGrading, Question, Quiz
 
 MAX_UPLOAD_BYTES = 1_048_576  # 1 MB
@@ -70,6 +70,7 @@ class ImportReport:
     would_create: list[PlannedQuestion] = field(default_factory=list)
     problems: list[ImportMessage] = field(default_factory=list)
     notes: list[ImportMessage] = field(default_factory=list)
+    skipped: list[ImportMessage] = field(default_factory=list)
     created: int = 0
 
     @property
@@ -160,6 +161,13 @@ def _choices_for(gq):
     if gq.kind == "matching":
         choices = [
             ChoiceData(text=_as_plain(c.text, c.text_format), match_text=c.match or "") for c in gq.choices
+        ]
+        return choices, MultipleGrading.ALL_OR_NOTHING, []
+    if gq.kind == Kind.ORDERING:
+        # Not GIFT syntax (QTI carries ordering): the choices come in their correct order.
+        choices = [
+            ChoiceData(text=_as_plain(c.text, c.text_format), correct_position=n)
+            for n, c in enumerate(gq.choices, start=1)
         ]
         return choices, MultipleGrading.ALL_OR_NOTHING, []
     texts = [_as_plain(c.text, c.text_format) for c in gq.choices]
@@ -285,17 +293,36 @@ def _without_prefix(message):
     return _LINE_PREFIX.sub("", message, count=1)
 
 
-def gift_import(*, quiz, text, dry_run):
+def gift_import(*, quiz, text, dry_run, skip_unsupported=False):
     """Add the questions of a GIFT text to `quiz`, all or nothing. Returns an ImportReport.
 
+    Side effects: as `questions_import`.
+    """
+    parsed = parse_gift(text, max_questions=MAX_QUESTIONS, max_chars=MAX_UPLOAD_BYTES)
+    return questions_import(
+        quiz=quiz,
+        questions=parsed.questions,
+        problems=parsed.problems,
+        dry_run=dry_run,
+        skip_unsupported=skip_unsupported,
+    )
+
+
+def questions_import(*, quiz, questions, problems, dry_run, skip_unsupported=False):
+    """Add parsed questions (GiftQuestion, from any format) to `quiz`, all or nothing.
+
+    `problems` are the parser's GiftProblems: any of them refuses the whole import, except
+    GiftUnsupported ones when `skip_unsupported` is true, which are listed in `report.skipped`.
     Side effects: unless `dry_run` is true or the report has any problem, creates the Question
     and Choice rows, after the quiz's existing questions, in one transaction. Never changes or
     deletes an existing question: a key already in the quiz gets a numeric suffix.
     """
     report = ImportReport(dry_run=dry_run)
-    parsed = parse_gift(text, max_questions=MAX_QUESTIONS, max_chars=MAX_UPLOAD_BYTES)
-    report.problems.extend(ImportMessage(p.line, _without_prefix(p.message)) for p in parsed.problems)
-    if not parsed.questions and not parsed.problems:
+    for p in problems:
+        message = ImportMessage(p.line, _without_prefix(p.message))
+        skip = skip_unsupported and isinstance(p, GiftUnsupported)
+        (report.skipped if skip else report.problems).append(message)
+    if not questions and not report.problems:
         report.problems.append(ImportMessage(1, "The file holds no questions."))
 
     with transaction.atomic():
@@ -303,10 +330,10 @@ def gift_import(*, quiz, text, dry_run):
         # The lock makes two imports into one quiz take turns, so keys and positions cannot collide.
         quiz = locked.get(pk=quiz.pk)
         taken = set(quiz.questions.values_list("key", flat=True))
-        for gq in parsed.questions:
-            planned, problems, note = plan_question(gq, taken_keys=taken)
+        for gq in questions:
+            planned, planned_problems, note = plan_question(gq, taken_keys=taken)
             report.would_create.append(planned)
-            report.problems.extend(ImportMessage(gq.line, message) for message in problems)
+            report.problems.extend(ImportMessage(gq.line, message) for message in planned_problems)
             if note:
                 report.notes.append(ImportMessage(gq.line, note))
         report.problems.sort(key=lambda p: p.line)
