@@ -19,7 +19,7 @@ Mapping (Moodle's element names, see qformat_xml):
   ``plain_text`` and ``markdown`` become GIFT's ``html``, ``moodle``, ``plain``, ``markdown``.
 * ``name`` -> title, ``idnumber`` -> id, ``generalfeedback``, per-answer ``feedback``, ``tags``.
 * Files embedded as base64 ``<file>`` elements are not imported: each is listed as skipped,
-  with its line, in ``notes`` of the result (see ``MoodleParseResult``).
+  with its line, in ``notes`` of the result (see ``BankParseResult``).
 
 Not carried (Moodle-only settings): ``defaultgrade`` (points), ``penalty``, ``shuffleanswers``,
 hints, and the combined correct/partially correct/incorrect feedback.
@@ -66,7 +66,7 @@ _UNITS_HIDDEN = "3"
 
 
 @dataclass(frozen=True)
-class MoodleParseResult(GiftParseResult):
+class BankParseResult(GiftParseResult):
     """A GiftParseResult plus ``notes``: things left out that do not stop an import (embedded files)."""
 
     notes: tuple[GiftProblem, ...] = field(default=())
@@ -357,18 +357,18 @@ def parse_moodle_xml(data, *, max_questions=DEFAULT_MAX_QUESTIONS):
     try:
         root = parse_xml(data)
     except XmlRefused as refused:
-        return MoodleParseResult(
+        return BankParseResult(
             (), (GiftSyntaxError(refused.line, f"Line {refused.line}: {refused.message}"),)
         )
     if local_name(root) != "quiz":
         line = root.sourceline or 1
         message = f"Line {line}: a Moodle XML file starts with <quiz>, not <{local_name(root)}>"
-        return MoodleParseResult((), (GiftSyntaxError(line, message),))
+        return BankParseResult((), (GiftSyntaxError(line, message),))
     elements = _children(root, "question")
     if len(elements) > max_questions:
         line = elements[max_questions].sourceline or 1
         message = f"Line {line}: too many questions (the limit is {max_questions:,}); nothing was imported, split the file"
-        return MoodleParseResult((), (GiftLimitExceeded(line, message),))
+        return BankParseResult((), (GiftLimitExceeded(line, message),))
 
     questions, problems, categories, notes = [], [], [], []
     category = None
@@ -396,7 +396,7 @@ def parse_moodle_xml(data, *, max_questions=DEFAULT_MAX_QUESTIONS):
                     "are not imported; add the image to the question after the import)",
                 )
             )
-    return MoodleParseResult(tuple(questions), tuple(problems), tuple(categories), tuple(notes))
+    return BankParseResult(tuple(questions), tuple(problems), tuple(categories), tuple(notes))
 
 
 # ---------------------------------------------------------------------------
