@@ -33,11 +33,15 @@ def _finish(current, answer_line, letter, problems):
     """The GiftQuestion for `current`, or None with its problem added."""
     letters = [opt_letter for _, opt_letter, _ in current.options]
     if len(current.options) < 2:
-        problems.append(_error(answer_line, "a question needs at least two options (A. and B.) before ANSWER:"))
+        problems.append(
+            _error(answer_line, "a question needs at least two options (A. and B.) before ANSWER:")
+        )
         return None
     if letter not in letters:
         expected = f"one of {', '.join(letters)}"
-        problems.append(_error(answer_line, f"ANSWER: {letter or '(nothing)'} is not an option; expected {expected}"))
+        problems.append(
+            _error(answer_line, f"ANSWER: {letter or '(nothing)'} is not an option; expected {expected}")
+        )
         return None
     texts = [text for _, _, text in current.options]
     choices = tuple(
@@ -48,7 +52,9 @@ def _finish(current, answer_line, letter, problems):
         problems.append(_error(current.line, "two options have the same text"))
         return None
     stem = "\n".join(current.stem_lines)
-    return GiftQuestion(line=current.line, kind="single", title=None, stem=stem, stem_format="plain", choices=choices)
+    return GiftQuestion(
+        line=current.line, kind="single", title=None, stem=stem, stem_format="plain", choices=choices
+    )
 
 
 def parse_aiken(text, *, max_questions=DEFAULT_MAX_QUESTIONS, max_chars=DEFAULT_MAX_CHARS):
@@ -78,7 +84,9 @@ def parse_aiken(text, *, max_questions=DEFAULT_MAX_QUESTIONS, max_chars=DEFAULT_
                     questions.append(question)
             current, broken = None, False
             if len(questions) + len(problems) > max_questions:
-                message = f"Line {number}: too many questions (the limit is {max_questions:,}); split the file"
+                message = (
+                    f"Line {number}: too many questions (the limit is {max_questions:,}); split the file"
+                )
                 return GiftParseResult((), (GiftLimitExceeded(number, message),))
             continue
         if broken:
@@ -87,7 +95,9 @@ def parse_aiken(text, *, max_questions=DEFAULT_MAX_QUESTIONS, max_chars=DEFAULT_
             letter = option.group(1)
             expected = chr(ord("A") + len(current.options))
             if letter != expected:
-                problems.append(_error(number, f"option {letter} where {expected} was expected (options go A, B, C, ...)"))
+                problems.append(
+                    _error(number, f"option {letter} where {expected} was expected (options go A, B, C, ...)")
+                )
                 broken = True
                 continue
             current.options.append((number, letter, option.group(2).strip()))
