@@ -449,9 +449,10 @@ def _mapping(declaration):
     return entries
 
 
-def _weights(values):
-    """Percent weights from QTI mapped values: each over the sum of the positive ones."""
-    positive = sum((v for v in values if v > 0), Decimal(0))
+def _weights(values, *, single=False):
+    """Percent weights from QTI mapped values: each over the sum of the positive ones (over the
+    best one when a single answer is chosen)."""
+    positive = max(values, default=Decimal(0)) if single else sum((v for v in values if v > 0), Decimal(0))
     if positive <= 0:
         return None
     return [
@@ -524,7 +525,9 @@ def _read_item(root, category_default=None):
         cardinality = declaration.get("cardinality")
         if mapping:
             values = {key: value for key, value, _ in mapping}
-            weights = _weights([values.get(i, Decimal(0)) for i, _ in choices])
+            weights = _weights(
+                [values.get(i, Decimal(0)) for i, _ in choices], single=cardinality != "multiple"
+            )
         else:
             weights = None
         if cardinality == "multiple":
@@ -606,7 +609,9 @@ def _read_item(root, category_default=None):
         if name == "qti-inline-choice-interaction":
             options = [(c.get("identifier"), _text(c)) for c in interaction.iter(_q("qti-inline-choice"))]
             values = {key: value for key, value, _ in mapping} if mapping else {}
-            weights = _weights([values.get(i, Decimal(0)) for i, _ in options]) if mapping else None
+            weights = (
+                _weights([values.get(i, Decimal(0)) for i, _ in options], single=True) if mapping else None
+            )
             gift_choices = tuple(
                 GiftChoice(
                     t,

@@ -57,7 +57,10 @@ def test_match_19_empty_subquestion_is_an_extra_answer():
 def test_shortanswer_19_answers_fractions_feedback_and_case():
     q = only("moodle_xmlformat_test_test_import_shortanswer_19.xml")
     assert (q.kind, q.case_sensitive) == ("short_answer", False)
-    assert [(c.text, c.credit, c.feedback) for c in q.choices] == [("Beta", 100, "Well done!"), ("*", 0, "Doh!")]
+    assert [(c.text, c.credit, c.feedback) for c in q.choices] == [
+        ("Beta", 100, "Well done!"),
+        ("*", 0, "Doh!"),
+    ]
 
 
 def test_numerical_19_tolerances_and_the_catch_all_answer():
@@ -123,7 +126,7 @@ def test_truefalse_fixture_imports_two_questions_and_lists_its_embedded_images_a
         ("Moodle acronym (False)", False),
         ("Moodle acronym (True)", True),
     ]
-    assert "is an acronym for <span style=\"font-style: italic;\">Modular Object-Oriented Dynamic Learning" in (
+    assert 'is an acronym for <span style="font-style: italic;">Modular Object-Oriented Dynamic Learning' in (
         parsed.questions[0].stem
     )
     assert parsed.problems == ()
