@@ -234,7 +234,7 @@ class QuizAdmin(admin.ModelAdmin):
             form = GiftUploadForm()
         return self._import_page(request, quiz, form, report, fmt, status)
 
-    def _import_page(self, request, quiz, form, report, fmt, status):
+    def _import_page(self, request, quiz, form, report, fmt, status, *, error=""):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -243,6 +243,7 @@ class QuizAdmin(admin.ModelAdmin):
             "form": form,
             "report": report,
             "format_name": FORMAT_NAMES.get(fmt, ""),
+            "error": error,
         }
         return render(request, "admin/quizzes/gift_import.html", context, status=status)
 
@@ -278,11 +279,8 @@ class QuizAdmin(admin.ModelAdmin):
             key = self._upload_key(request, quiz, form.cleaned_data["token"])
             data = cache.get(key)
         if data is None:
-            upload_form = GiftUploadForm()
-            upload_form.add_error(
-                None, "That preview has expired or is unknown; upload the file again to import it."
-            )
-            return self._import_page(request, quiz, upload_form, None, None, 400)
+            error = "That preview has expired or is unknown; upload the file again to import it."
+            return self._import_page(request, quiz, GiftUploadForm(), None, None, 400, error=error)
         report, fmt = bank_import(
             quiz=quiz,
             fmt=form.cleaned_data["format"],

@@ -491,7 +491,8 @@ def _read_item(root, category_default=None):
     mapping = _mapping(declaration)
     common = {
         "line": line,
-        "title": root.get("title") or None,
+        # Our export writes the identifier as the title of an untitled question.
+        "title": root.get("title") if root.get("title") not in (None, "", identifier) else None,
         "stem_format": "html",
         "category": root.get("label") or category_default,
         "id": identifier,
