@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
@@ -180,8 +180,8 @@ class QuizAdmin(admin.ModelAdmin):
             '<a href="{}">QTI</a>',
             reverse("admin:quizzes_quiz_import_gift", args=[obj.pk]),
             reverse("admin:quizzes_quiz_export_gift", args=[obj.pk]),
-            reverse("admin:quizzes_quiz_export_bank", args=[obj.pk, "moodle-xml"]),
-            reverse("admin:quizzes_quiz_export_bank", args=[obj.pk, "qti"]),
+            reverse("admin:quizzes_quiz_export_moodle_xml", args=[obj.pk]),
+            reverse("admin:quizzes_quiz_export_qti", args=[obj.pk]),
         )
 
     def get_urls(self):
@@ -201,9 +201,16 @@ class QuizAdmin(admin.ModelAdmin):
                 name="quizzes_quiz_export_gift",
             ),
             path(
-                "<id:pk>/export/<slug:fmt>/",
-                _signed_in_needs(self.admin_site, EXPORT_PERMISSION, require_safe(self.export_bank_view)),
-                name="quizzes_quiz_export_bank",
+                "<id:pk>/export-moodle-xml/",
+                _signed_in_needs(
+                    self.admin_site, EXPORT_PERMISSION, require_safe(self.export_moodle_xml_view)
+                ),
+                name="quizzes_quiz_export_moodle_xml",
+            ),
+            path(
+                "<id:pk>/export-qti/",
+                _signed_in_needs(self.admin_site, EXPORT_PERMISSION, require_safe(self.export_qti_view)),
+                name="quizzes_quiz_export_qti",
             ),
         ]
         return urls + super().get_urls()
@@ -303,13 +310,16 @@ class QuizAdmin(admin.ModelAdmin):
             response["X-GIFT-Skipped"] = ", ".join(s.key for s in skipped)
         return response
 
-    def export_bank_view(self, request, pk, fmt):
+    def export_moodle_xml_view(self, request, pk):
+        return self._export_bank(pk, moodle_xml_export)
+
+    def export_qti_view(self, request, pk):
+        return self._export_bank(pk, qti_export)
+
+    def _export_bank(self, pk, exporter):
         """The quiz's active questions as Moodle XML or a QTI 3.0 package; skipped keys in a header."""
-        exporters = {"moodle-xml": moodle_xml_export, "qti": qti_export}
-        if fmt not in exporters:
-            raise Http404("Unknown export format.")
         quiz = get_object_or_404(Quiz.objects.select_related("course"), pk=pk)
-        export = exporters[fmt](quiz)
+        export = exporter(quiz)
         response = HttpResponse(export.content, content_type=export.content_type)
         response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
         if export.skipped:

@@ -165,14 +165,13 @@ def test_the_import_page_is_for_authors_only(client, learner, board, quiz):
 def test_exports_download_for_authors_and_not_for_learners(client, author, learner, quiz):
     bank_import(quiz=quiz, fmt="moodle_xml", data=MOODLE, dry_run=False, skip_unsupported=True)
     login(client, author)
-    moodle = client.get(reverse("admin:quizzes_quiz_export_bank", args=[quiz.pk, "moodle-xml"]))
+    moodle = client.get(reverse("admin:quizzes_quiz_export_moodle_xml", args=[quiz.pk]))
     assert moodle.status_code == 200 and moodle["Content-Type"].startswith("text/xml")
     assert moodle["Content-Disposition"] == 'attachment; filename="hamstring-post-test.xml"'
-    qti = client.get(reverse("admin:quizzes_quiz_export_bank", args=[quiz.pk, "qti"]))
+    qti = client.get(reverse("admin:quizzes_quiz_export_qti", args=[quiz.pk]))
     assert qti.status_code == 200 and qti["Content-Type"] == "application/zip"
-    assert client.get(reverse("admin:quizzes_quiz_export_bank", args=[quiz.pk, "pdf"])).status_code == 404
     login(client, learner)
-    assert client.get(reverse("admin:quizzes_quiz_export_bank", args=[quiz.pk, "qti"])).status_code == 403
+    assert client.get(reverse("admin:quizzes_quiz_export_qti", args=[quiz.pk])).status_code == 403
 
 
 def stored(quiz):
@@ -187,7 +186,7 @@ def test_moodle_xml_to_us_to_moodle_xml_keeps_what_we_store(client, author, quiz
     report, _ = bank_import(quiz=quiz, fmt="moodle_xml", data=MOODLE, dry_run=False, skip_unsupported=True)
     assert report.created == 2
     login(client, author)
-    exported = client.get(reverse("admin:quizzes_quiz_export_bank", args=[quiz.pk, "moodle-xml"])).content
+    exported = client.get(reverse("admin:quizzes_quiz_export_moodle_xml", args=[quiz.pk])).content
     first = parse_moodle_xml(MOODLE).questions
     again = parse_moodle_xml(exported).questions
     assert [(q.id, q.kind, q.title) for q in again] == [
@@ -216,7 +215,7 @@ def test_us_to_qti_to_us_gives_the_same_questions(client, author, quiz, course):
     for n, (text, weight) in enumerate([("Pain", 50), ("Tenderness", 50), ("Swelling", -100)], start=1):
         Choice.objects.create(question=multi, position=n, text=text, is_correct=weight > 0, weight=weight)
     login(client, author)
-    package = client.get(reverse("admin:quizzes_quiz_export_bank", args=[quiz.pk, "qti"])).content
+    package = client.get(reverse("admin:quizzes_quiz_export_qti", args=[quiz.pk])).content
     other = Quiz.objects.create(course=course_two())
     report, fmt = bank_import(quiz=other, fmt="detect", data=package, dry_run=False)
     assert fmt == "qti" and report.ok, report.problems
@@ -254,3 +253,25 @@ def test_a_qti_sample_package_of_items_imports_and_qti2_is_reported(course):
     )
     assert report.created == 1 and "QTI 2 item" in report.skipped[0].message
     parse_qti(buffer.getvalue())
+
+
+def test_the_preview_renders_every_kind_with_the_learners_inputs(client, author, quiz):
+    from quizzes.qti import export_qti_item, export_qti_package
+    from tests.quizzes.test_qti import BANK
+
+    kinds = ("single", "true_false", "multiple", "ordering", "matching")
+    bank = [q for q in BANK if q.kind in kinds and q.id != "partial"]
+    items = [(q.id, export_qti_item(q, identifier=q.id, stem_html=q.stem)) for q in bank]
+    package = export_qti_package(items)
+    response = login(client, author).post(url(quiz), {"file": upload(package, "bank.zip"), "dry_run": "on"})
+    html = response.content.decode()
+    assert response.status_code == 200 and rows() == (0, 0)
+    previews = html.split('<section class="mb-4"')[1:]
+    assert [p.split(" · ")[1] for p in previews] == [q.kind for q in bank]
+    by_kind = dict(zip([q.kind for q in bank], previews, strict=False))
+    assert 'type="radio"' in by_kind["single"] and 'type="radio"' in by_kind["true_false"]
+    assert 'type="checkbox"' in by_kind["multiple"]
+    assert "ordering-position" in by_kind["ordering"] and "<select" in by_kind["matching"]
+    assert "Ischial tuberosity" in by_kind["single"] and "Semimembranosus" in by_kind["matching"]
+    # Read-only: nothing in a preview can post an answer, and the key is not on the page.
+    assert "data-autosave" not in html and "correct" not in html.split("import-previews", 1)[1].lower()
