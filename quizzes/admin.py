@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from ce_course.admin_tools import ReadOnlyAdminMixin
 from ce_course.audit import AuditedAdminMixin
-from quizzes.authoring import ChoiceData, frozen_question, question_problems
+from quizzes.authoring import ChoiceData, frozen_question, question_problems, unit_problems
 from quizzes.bank_formats import (
     FORMAT_CHOICES,
     FORMAT_NAMES,
@@ -34,7 +34,7 @@ from quizzes.bank_formats import (
     question_previews,
 )
 from quizzes.gift_import import gift_export
-from quizzes.models import Attempt, AttemptQuestion, Choice, DrawRule, Kind, Question, Quiz
+from quizzes.models import Attempt, AttemptQuestion, Choice, DrawRule, Kind, Question, Quiz, Unit
 from quizzes.presentation import question_view
 
 IMPORT_PERMISSION = "quizzes.add_question"
@@ -352,27 +352,81 @@ class ChoiceInlineFormSet(BaseInlineFormSet):
                 weight=form.cleaned_data.get("weight"),
                 correct_position=form.cleaned_data.get("correct_position"),
                 match_text=form.cleaned_data.get("match_text", ""),
+                number=form.cleaned_data.get("number"),
+                tolerance=form.cleaned_data.get("tolerance"),
+                range_low=form.cleaned_data.get("range_low"),
+                range_high=form.cleaned_data.get("range_high"),
             )
             for form in self.forms
             if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
-        problems = question_problems(question.kind, choices, multiple_grading=question.multiple_grading)
+        problems = question_problems(
+            question.kind,
+            choices,
+            multiple_grading=question.multiple_grading,
+            stem=question.stem_markdown,
+            blank_input=question.blank_input,
+        )
         if problems:
             raise ValidationError(problems)
+
+
+class UnitInlineFormSet(BaseInlineFormSet):
+    """A numerical question's units, checked as a whole (the first is the answers' own, multiplier 1)."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or self.instance.kind != Kind.NUMERICAL:
+            return
+        units = [
+            (form.cleaned_data.get("name", ""), form.cleaned_data.get("multiplier"))
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        problems = unit_problems(self.instance.unit_handling, units)
+        if problems:
+            raise ValidationError(problems)
+
+
+CHOICE_FIELDS = [
+    "position",
+    "text",
+    "is_correct",
+    "weight",
+    "correct_position",
+    "match_text",
+    "number",
+    "tolerance",
+    "range_low",
+    "range_high",
+]
 
 
 class ChoiceForm(forms.ModelForm):
     class Meta:
         model = Choice
-        fields = ["position", "text", "is_correct", "weight", "correct_position", "match_text"]
+        fields = CHOICE_FIELDS
 
     def clean(self):
         cleaned = super().clean()
+        numeric = cleaned.get("number") is not None or cleaned.get("range_low") is not None
         # Said here in words; otherwise the database constraint's generic message would be shown.
-        if not cleaned.get("text", "").strip() and not cleaned.get("match_text", "").strip():
+        if not cleaned.get("text", "").strip() and not cleaned.get("match_text", "").strip() and not numeric:
             raise ValidationError(
-                "Give the choice a text (or, in a matching question, the answer it matches)."
+                "Give the choice a text (or, in a matching question, the answer it matches; "
+                "in a numerical question, a value or a range)."
             )
+        if cleaned.get("number") is not None and (
+            cleaned.get("range_low") is not None or cleaned.get("range_high") is not None
+        ):
+            raise ValidationError("Give either a value (± tolerance) or a range, not both.")
+        if (cleaned.get("range_low") is None) != (cleaned.get("range_high") is None):
+            raise ValidationError("A range needs both its low and its high end.")
+        low, high = cleaned.get("range_low"), cleaned.get("range_high")
+        if low is not None and high is not None and low > high:
+            raise ValidationError("The range's low end is above its high end.")
+        if cleaned.get("tolerance") is not None and cleaned.get("number") is None:
+            raise ValidationError("A tolerance goes with a value; a range needs none.")
         return cleaned
 
 
@@ -380,11 +434,39 @@ class ChoiceInline(admin.TabularInline):
     model = Choice
     form = ChoiceForm
     formset = ChoiceInlineFormSet
-    fields = ["position", "text", "is_correct", "weight", "correct_position", "match_text"]
+    fields = CHOICE_FIELDS
     ordering = ["position", "id"]
 
     def get_extra(self, request, obj=None, **kwargs):
         return 4 if obj is None else 1
+
+
+class UnitInline(admin.TabularInline):
+    """Numerical questions: the units a learner may write, the first being the answers' own."""
+
+    model = Unit
+    formset = UnitInlineFormSet
+    fields = ["position", "name", "multiplier"]
+    ordering = ["position", "id"]
+    extra = 0
+
+    # Units are part of the question, as its choices are: whoever may change the question may
+    # change them (the role groups grant no Unit permissions of their own).
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("quizzes.view_question") or request.user.has_perm(
+            "quizzes.change_question"
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("quizzes.add_question") or request.user.has_perm(
+            "quizzes.change_question"
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
 
 
 @admin.register(Question)
@@ -397,7 +479,7 @@ class QuestionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_select_related = ["quiz__course"]
     search_fields = ["stem_markdown", "key", "title"]
     ordering = ["quiz", "position", "id"]
-    inlines = [ChoiceInline]
+    inlines = [ChoiceInline, UnitInline]
     fieldsets = (
         (
             None,
@@ -413,13 +495,25 @@ class QuestionAdmin(AuditedAdminMixin, admin.ModelAdmin):
         (
             "Grading",
             {
-                "fields": ("multiple_grading", "ordering_mode"),
+                "fields": (
+                    "multiple_grading",
+                    "ordering_mode",
+                    "case_sensitive",
+                    "blank_input",
+                    "unit_handling",
+                    "unit_penalty",
+                ),
                 "description": (
-                    "Single choice: exactly one correct choice. True/false: two choices, one correct. "
+                    "Single choice: exactly one correct choice; partial credit gives it weight 100 and "
+                    "every other choice its own weight. True/false: two choices, one correct. "
                     "Multiple select: at least one correct; partial credit needs a weight on every choice, "
                     "positive weights adding up to 100. Ordering: at least three items, correct positions "
                     "1 to n. Matching: at least two prompts, each with its answer; a row with only an answer "
-                    "is a distractor."
+                    "is a distractor. Numerical: each choice is an accepted answer, a value ± tolerance or a "
+                    "range (ends included), its weight the credit (empty: 100 if correct); units below, the "
+                    "first being the answers' own. Short answer: each choice text is an accepted answer "
+                    "(* matches anything, \\* a star). Missing word: write [[blank]] once in the stem; "
+                    "the blank offers the choices as a list, or takes a typed answer like a short answer."
                 ),
             },
         ),
@@ -454,12 +548,23 @@ class QuestionAdmin(AuditedAdminMixin, admin.ModelAdmin):
         if not self.has_view_permission(request, question):
             raise PermissionDenied
         choices = list(question.choices.all())
-        problems = question_problems(question.kind, choices, multiple_grading=question.multiple_grading)
+        units = list(question.units.all())
+        problems = question_problems(
+            question.kind,
+            choices,
+            multiple_grading=question.multiple_grading,
+            stem=question.stem_markdown,
+            blank_input=question.blank_input,
+            unit_handling=question.unit_handling,
+            units=[(u.name, u.multiplier) for u in units],
+        )
         q = None
         if not problems:
             # An unsaved AttemptQuestion, built the way attempt_start freezes one, so the page shows
             # the same snapshot a learner would get (shuffled as the quiz says).
-            snapshot, key = frozen_question(question, choices, shuffle_choices=question.quiz.shuffle_choices)
+            snapshot, key = frozen_question(
+                question, choices, shuffle_choices=question.quiz.shuffle_choices, units=units
+            )
             # The attempt page reads its snapshot back from the JSON column (plain strings, no
             # SafeString), so the preview does too, or the two could render differently.
             snapshot = json.loads(json.dumps(snapshot))

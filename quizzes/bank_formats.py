@@ -20,7 +20,7 @@ from quizzes.gift_import import (
     _choice_fields,
     questions_import,
 )
-from quizzes.models import AttemptQuestion, Choice, Kind, MultipleGrading, Question
+from quizzes.models import AttemptQuestion, Choice, Kind, MultipleGrading, Question, Unit
 from quizzes.moodle_xml import BankParseResult, export_moodle_xml, parse_moodle_xml
 from quizzes.presentation import question_view, render_question
 from quizzes.qti import export_qti_item, export_qti_package, parse_qti
@@ -280,7 +280,9 @@ def question_previews(planned_questions):
             for n, data in enumerate(planned.choices, start=1)
         ]
         try:
-            snapshot, key = frozen_question(question, choices, shuffle_choices=False)
+            units = [Unit(question=question, position=n, name=name, multiplier=multiplier)
+                     for n, (name, multiplier) in enumerate(planned.units, start=1)]  # fmt: skip
+            snapshot, key = frozen_question(question, choices, shuffle_choices=False, units=units)
             snapshot = json.loads(json.dumps(snapshot, default=str))
             row = AttemptQuestion(pk=position, position=position, snapshot=snapshot, key=key, response=None)
             previews.append(QuestionPreview(planned, str(render_question(question_view(row)))))

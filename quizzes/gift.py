@@ -54,7 +54,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
 from quizzes.grading import BLANK
@@ -98,6 +98,10 @@ _FORMAT_RE = re.compile(r"\[(moodle|html|markdown|plain)\]")
 _WEIGHT_RE = re.compile(r"%(-?(?:\d+(?:\.\d*)?|\.\d+))%")
 _META_ID_RE = re.compile(r"\[id:([^\[\]\n]*)\]")
 _META_TAG_RE = re.compile(r"\[tag:([^\[\]\n]*)\]")
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?"
+_NUMERIC_ANSWER_RE = re.compile(
+    rf"(?P<low>{_NUMBER})\s*\.\.\s*(?P<high>{_NUMBER})|(?P<num>{_NUMBER})(?:\s*:\s*(?P<tol>{_NUMBER}))?"
+)
 
 
 def _scanner(target: str, first_chars: str) -> re.Pattern[str]:
@@ -408,7 +412,13 @@ class _BlockParser:
             raise self.error(extra, "unexpected '}' (escape a literal brace as \\})")
 
         embedded = bool(s[close_pos + 1 :].strip(_WS))
-        stem = _decode(s[stem_start:open_pos], self.stem_format)
+        if embedded:
+            # Missing word: the stem keeps its text on both sides, the blank where the block was.
+            if BLANK in s[stem_start:open_pos] or BLANK in s[close_pos + 1 :]:
+                raise self.error(stem_start, f"the text itself holds {BLANK}, which marks the blank")
+            stem = _decode(s[stem_start:open_pos] + BLANK + s[close_pos + 1 :], self.stem_format)
+        else:
+            stem = _decode(s[stem_start:open_pos], self.stem_format)
         return self.parse_answers(open_pos + 1, close_pos, stem, title, embedded)
 
     def parse_answers(self, a: int, b: int, stem: str, title: str | None, embedded: bool) -> GiftQuestion:
@@ -428,8 +438,7 @@ class _BlockParser:
         first = _skip_ws(s, a, body_end)
         if first >= body_end:
             raise _unsupported(start_line, "essay")
-        if s[first] == "#":
-            raise _unsupported(start_line, "numerical")
+        numerical = s[first] == "#"
 
         common = {
             "line": start_line,
@@ -443,12 +452,19 @@ class _BlockParser:
             "tags": self.tags,
         }
 
+        if numerical:
+            self.require_stem(stem)
+            return self.numerical(first + 1, body_end, common)
+
         first_mark = _find(_ANSWER_MARK_RE, s, first, body_end)
         if first_mark < 0:
             head_end = _find(_HASH_RE, s, first, body_end)
             head = s[first : head_end if head_end >= 0 else body_end].strip(_WS)
             if head not in _TF_VALUES:
-                raise _unsupported(start_line, "short answer")
+                # One accepted short answer needs no '=' (Moodle): {One}
+                self.require_stem(stem)
+                question = self.short_answer([("=", first, body_end)], common)
+                return replace(question, kind="cloze", blank_input="text") if embedded else question
             if embedded:
                 raise _unsupported(start_line, "missing word")
             self.require_stem(stem)
@@ -466,8 +482,8 @@ class _BlockParser:
         elif _find(_ARROW_RE, s, first, body_end) >= 0:
             kind = "matching"
         else:
-            raise _unsupported(start_line, "short answer")
-        if embedded:
+            kind = "short_answer"
+        if embedded and kind == "matching":
             raise _unsupported(start_line, "missing word")
         self.require_stem(stem)
 
@@ -485,7 +501,14 @@ class _BlockParser:
             (s[m], m + 1, marks[i + 1] if i + 1 < len(marks) else body_end) for i, m in enumerate(marks)
         ]
         if kind == "mc":
-            return self.multiple_choice(segments, common)
+            question = self.multiple_choice(segments, common)
+            if embedded and question.kind != "single":
+                # A blank takes one choice: several right answers cannot be offered in it.
+                raise _unsupported(start_line, "missing word")
+            return replace(question, kind="cloze") if embedded else question
+        if kind == "short_answer":
+            question = self.short_answer(segments, common)
+            return replace(question, kind="cloze", blank_input="text") if embedded else question
         return self.matching(segments, common)
 
     def require_stem(self, stem: str) -> None:
@@ -569,6 +592,81 @@ class _BlockParser:
         correct = sum(1 for mark, _, _ in segments if mark == "=")
         kind = "single" if correct == 1 else "multiple"
         return GiftQuestion(kind=kind, choices=tuple(choices), **common)
+
+    def short_answer(self, segments: list[tuple[str, int, int]], common: dict) -> GiftQuestion:
+        choices = []
+        for _, start, end in segments:
+            weight, tpos, tend, hash_pos = self.split_answer(start, end)
+            if weight is not None and weight < 0:
+                raise self.error(start, "a short answer's weight must be 0% to 100%")
+            fmt, tpos = self.read_format(tpos, tend, self.stem_format)
+            text = _decode(self.s[tpos:tend], fmt)
+            if not text:
+                raise self.error(start, "empty answer after '='")
+            feedback, feedback_format = self.feedback(hash_pos, end) if hash_pos >= 0 else (None, None)
+            choices.append(
+                GiftChoice(text, True, weight, feedback, text_format=fmt, feedback_format=feedback_format)
+            )
+        if not any(c.credit == 100 for c in choices):
+            raise _BlockError(common["line"], "no accepted answer earns 100% (write one without a %weight%)")
+        return GiftQuestion(kind="short_answer", choices=tuple(choices), **common)
+
+    def numerical(self, a: int, b: int, common: dict) -> GiftQuestion:
+        """``{#3.5:0.1}``, ``{#1..5}``, ``{#3.5}``, or answers ``{# =%100%3:0 =%50%3:1 ~#feedback}``."""
+        s = self.s
+        first = _skip_ws(s, a, b)
+        if first < b and s[first] in "=~":
+            marks = [first]
+            while len(marks) <= MAX_ANSWERS:
+                m = _find(_ANSWER_MARK_RE, s, marks[-1] + 1, b)
+                if m < 0:
+                    break
+                marks.append(m)
+            else:
+                raise _BlockError(
+                    common["line"],
+                    f"too many answers (the limit is {MAX_ANSWERS})",
+                    problem=GiftLimitExceeded,
+                )
+            segments = [(s[m], m + 1, marks[i + 1] if i + 1 < len(marks) else b) for i, m in enumerate(marks)]
+        else:
+            if _find(_ANSWER_MARK_RE, s, first, b) >= 0:
+                raise self.error(first, "several numerical answers each start with '='")
+            segments = [("=", first, b)]
+        choices = [self.numerical_answer(mark, start, end) for mark, start, end in segments]
+        if not any(c.credit == 100 for c in choices if c.number is not None or c.range_low is not None):
+            raise _BlockError(common["line"], "no numerical answer earns 100% (write one without a %weight%)")
+        return GiftQuestion(kind="numerical", choices=tuple(choices), **common)
+
+    def numerical_answer(self, mark: str, start: int, end: int) -> GiftChoice:
+        weight, tpos, tend, hash_pos = self.split_answer(start, end)
+        feedback, feedback_format = self.feedback(hash_pos, end) if hash_pos >= 0 else (None, None)
+        text = self.s[tpos:tend].strip(_WS)
+        if mark == "~":
+            # Moodle's catch-all: any other number is wrong, and this is what the learner is told.
+            if text:
+                raise self.error(start, "a numerical '~' answer takes no number, only '#feedback'")
+            return GiftChoice("", False, weight, feedback, feedback_format=feedback_format)
+        if weight is not None and weight < 0:
+            raise self.error(start, "a numerical answer's weight must be 0% to 100%")
+        m = _NUMERIC_ANSWER_RE.fullmatch(text)
+        if m is None:
+            raise self.error(
+                start,
+                f"cannot read {text!r} as a number, number:tolerance or low..high (e.g. 3.5:0.1 or 1..5)",
+            )
+        fields: dict[str, Decimal | None] = {}
+        if m.group("low") is not None:
+            low, high = Decimal(m.group("low")), Decimal(m.group("high"))
+            if low > high:
+                raise self.error(start, f"the range {text} runs from high to low; write the low end first")
+            fields = {"range_low": low, "range_high": high}
+        else:
+            tolerance = Decimal(m.group("tol")) if m.group("tol") is not None else None
+            if tolerance is not None and tolerance < 0:
+                raise self.error(start, "a tolerance cannot be negative")
+            fields = {"number": Decimal(m.group("num")), "tolerance": tolerance}
+        return GiftChoice("", True, weight, feedback, feedback_format=feedback_format, **fields)
 
     def matching(self, segments: list[tuple[str, int, int]], common: dict) -> GiftQuestion:
         s = self.s
@@ -775,7 +873,17 @@ def _export_question(q: GiftQuestion) -> str:
     if q.title:
         out.append(f"::{_escape(q.title)}::")
     stem_prefix = f"[{fmt}]" if fmt != DEFAULT_FORMAT or q.stem.startswith(("[", "//")) else ""
-    out.append(stem_prefix + _escape(q.stem))
+    before, blank, after = q.stem.partition(BLANK)
+    if blank and (BLANK in after or not after.strip(_WS)):
+        raise ValueError(
+            f"a blank ({BLANK}) must appear once in the stem, with text after it, to be written in GIFT"
+        )
+    if blank and q.kind not in ("cloze", "numerical", "short_answer"):
+        raise ValueError(f"only missing-word, numerical and short-answer stems may hold {BLANK}")
+    if q.kind == "cloze" and not blank:
+        raise ValueError(f"a missing-word question needs {BLANK} in its stem")
+    out.append(stem_prefix + _escape(before))
+    closing = _escape(after)  # the text after a missing word's blank (else empty)
 
     general = ""
     if q.general_feedback:
@@ -797,6 +905,29 @@ def _export_question(q: GiftQuestion) -> str:
         out.append("{" + ("TRUE" if answer else "FALSE") + wrong_fb + right_fb + general + "}\n")
         return "".join(out)
 
+    if q.kind == "numerical":
+        answers = _numerical_answers(q.choices, fmt)
+        if general:
+            # No blank line inside the block: a blank line ends a question.
+            answers = answers.rstrip("\n") + f"\n\t{general}\n"
+        out.append("{#" + answers + "}")
+        out.append(closing + "\n")
+        return "".join(out)
+    if q.kind == "short_answer" or (q.kind == "cloze" and q.blank_input == "text"):
+        out.append("{\n")
+        if not q.choices:
+            raise ValueError("a short answer needs at least one accepted answer")
+        for c in q.choices:
+            if not c.text.strip(_WS) or "->" in c.text:
+                raise ValueError(f"a short answer cannot be empty or hold '->': {c.text!r}")
+            weight = _weight(c.weight) if c.weight is not None else ""
+            text = _formatted(c.text, c.text_format, fmt, guard="[%")
+            out.append(f"\t={weight}{text}{_feedback(c.feedback, c.feedback_format, fmt)}\n")
+        if general:
+            out.append(f"\t{general}\n")
+        out.append("}" + closing + "\n")
+        return "".join(out)
+
     if len(q.choices) < 2:
         raise ValueError(f"a {q.kind} question needs at least two choices")
     out.append("{\n")
@@ -812,7 +943,7 @@ def _export_question(q: GiftQuestion) -> str:
             out.append(f"\t={prompt} -> {_escape(c.match)}\n")
     else:
         correct = sum(1 for c in q.choices if c.is_correct)
-        if (q.kind == "single") != (correct == 1):
+        if (q.kind in ("single", "cloze")) != (correct == 1):
             raise ValueError(
                 f"a {q.kind!r} question cannot have {correct} '=' answers "
                 "(single means exactly one '=' answer; use weights for partial credit)"
@@ -828,8 +959,41 @@ def _export_question(q: GiftQuestion) -> str:
             out.append(f"\t{mark}{weight}{text}{_feedback(c.feedback, c.feedback_format, fmt)}\n")
     if general:
         out.append(f"\t{general}\n")
-    out.append("}\n")
+    out.append("}" + closing + "\n")
     return "".join(out)
+
+
+def _number_text(value: Decimal) -> str:
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise ValueError(f"{value!r} is not a finite Decimal")
+    return f"{value:f}"
+
+
+def _numerical_answers(choices: tuple[GiftChoice, ...], fmt: str) -> str:
+    def answer(c: GiftChoice) -> str:
+        if c.range_low is not None and c.range_high is not None:
+            return f"{_number_text(c.range_low)}..{_number_text(c.range_high)}"
+        if c.number is None:
+            raise ValueError("a numerical answer needs a number or a range")
+        tolerance = f":{_number_text(c.tolerance)}" if c.tolerance is not None else ""
+        return _number_text(c.number) + tolerance
+
+    if not choices:
+        raise ValueError("a numerical question needs at least one answer")
+    only = choices[0]
+    if len(choices) == 1 and only.is_correct and only.weight is None and not only.feedback:
+        return answer(only)  # the short form: {#3.5:0.1} or {#1..5}
+    lines = []
+    for c in choices:
+        weight = _weight(c.weight) if c.weight is not None else ""
+        feedback = _feedback(c.feedback, c.feedback_format, fmt)
+        if not c.is_correct:
+            if c.number is not None or c.range_low is not None:
+                raise ValueError("a numerical '~' answer is the catch-all: it takes no number")
+            lines.append(f"\t~{weight}{feedback or '#'}")
+        else:
+            lines.append(f"\t={weight}{answer(c)}{feedback}")
+    return "\n" + "\n".join(lines) + "\n"
 
 
 def export_gift(questions: Iterable[GiftQuestion]) -> str:

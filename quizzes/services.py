@@ -247,7 +247,17 @@ def quiz_for_course(course):
     return quiz_of(course)
 
 
-CHOICE_FIELDS = ("text", "is_correct", "weight", "correct_position", "match_text")
+CHOICE_FIELDS = (
+    "text",
+    "is_correct",
+    "weight",
+    "correct_position",
+    "match_text",
+    "number",
+    "tolerance",
+    "range_low",
+    "range_high",
+)
 
 
 def _choice_values(choice):
@@ -291,6 +301,8 @@ def quiz_load(*, course, spec, report):
             "points": qspec.points,
             "multiple_grading": qspec.multiple_grading,
             "ordering_mode": qspec.ordering_mode,
+            "case_sensitive": qspec.case_sensitive,
+            "blank_input": qspec.blank_input,
             "is_active": True,
         }
         question = existing.get(qspec.key)

@@ -1,6 +1,7 @@
 """Authoring the post-test in the admin: question validation that explains itself and saves nothing
 half, the learner-view preview without the key, GIFT upload and download, and read-only attempts."""
 
+import html
 from decimal import Decimal
 
 import pytest
@@ -68,10 +69,17 @@ def question_post(quiz, kind, choices, *, grading="all_or_nothing", key="new-que
         "choices-INITIAL_FORMS": "0",
         "choices-MIN_NUM_FORMS": "0",
         "choices-MAX_NUM_FORMS": "1000",
+        "blank_input": "select",
+        "unit_handling": "none",
+        "unit_penalty": "10",
+        "units-TOTAL_FORMS": "0",
+        "units-INITIAL_FORMS": "0",
+        "units-MIN_NUM_FORMS": "0",
+        "units-MAX_NUM_FORMS": "1000",
     }
     for i, choice in enumerate(choices):
         data[f"choices-{i}-position"] = str(i + 1)
-        for name in ("text", "weight", "correct_position", "match_text"):
+        for name in ("text", "weight", "correct_position", "match_text", "number", "tolerance"):
             data[f"choices-{i}-{name}"] = str(choice.get(name, ""))
         if choice.get("is_correct"):
             data[f"choices-{i}-is_correct"] = "on"
@@ -340,11 +348,11 @@ def test_gift_import_creates_the_questions_and_says_so(client, author, quiz):
 
 
 def test_gift_file_with_an_unsupported_question_imports_nothing_and_names_its_line(client, author, quiz):
-    text = GIFT + "\nHow many tendons?{#3}\n"
+    text = GIFT + "\nDescribe the pain.{}\n"
     url = reverse("admin:quizzes_quiz_import_gift", args=[quiz.pk])
     response = login(client, author).post(url, {"file": upload(text.encode())})
     assert response.status_code == 400
-    assert "Line 11: numerical questions are not supported" in response.content.decode()
+    assert "Line 11: essay questions are not supported" in response.content.decode()
     assert "Nothing was imported" in response.content.decode()
     assert counts() == (0, 0)
 
@@ -434,8 +442,8 @@ def test_an_empty_choice_row_is_explained(client, author, quiz):
     response = login(client, author).post(ADD_QUESTION, data)
     assert response.status_code == 200
     assert (
-        "Give the choice a text (or, in a matching question, the answer it matches)."
-        in response.content.decode()
+        "Give the choice a text (or, in a matching question, the answer it matches; "
+        "in a numerical question, a value or a range)." in response.content.decode()
     )
     assert counts() == (0, 0)
 
@@ -443,3 +451,65 @@ def test_an_empty_choice_row_is_explained(client, author, quiz):
 def test_preview_is_get_only(client, author, quiz):
     url = reverse("admin:quizzes_question_preview", args=[make_question(quiz).pk])
     assert login(client, author).post(url).status_code == 405
+
+
+def test_author_adds_a_numerical_question_with_a_tolerance_and_units(client, author, quiz):
+    data = question_post(quiz, "numerical", [{"number": "2.5", "tolerance": "0.1", "is_correct": True}])
+    data.update(
+        {
+            "unit_handling": "graded",
+            "units-TOTAL_FORMS": "2",
+            "units-0-position": "1",
+            "units-0-name": "mg",
+            "units-0-multiplier": "1",
+            "units-1-position": "2",
+            "units-1-name": "g",
+            "units-1-multiplier": "0.001",
+        }
+    )
+    response = login(client, author).post(ADD_QUESTION, data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    question = Question.objects.get()
+    assert [(u.name, u.multiplier) for u in question.units.all()] == [("mg", 1), ("g", Decimal("0.001"))]
+    assert question.choices.get().tolerance == Decimal("0.1")
+
+
+@pytest.mark.parametrize(
+    ("kind", "choices", "changes", "message"),
+    [
+        (
+            "cloze",
+            [{"text": "a", "is_correct": True}, {"text": "b"}],
+            {},
+            "needs its blank, [[blank]], exactly once",
+        ),
+        (
+            "numerical",
+            [{"is_correct": True, "text": ""}, {"number": "1", "is_correct": True}],
+            {},
+            "Give the choice a text",
+        ),
+        ("numerical", [{"number": "1", "weight": "50"}], {}, "One accepted answer must earn 100%"),
+        (
+            "numerical",
+            [{"number": "1", "is_correct": True}],
+            {
+                "unit_handling": "graded",
+                "units-TOTAL_FORMS": "1",
+                "units-0-position": "1",
+                "units-0-name": "g",
+                "units-0-multiplier": "2",
+            },
+            "its multiplier must be 1",
+        ),
+    ],
+)
+def test_new_kinds_breaking_a_rule_are_explained_and_not_saved(
+    client, author, quiz, kind, choices, changes, message
+):
+    data = question_post(quiz, kind, choices)
+    data.update(changes)
+    response = login(client, author).post(ADD_QUESTION, data)
+    assert response.status_code == 200
+    assert message in html.unescape(response.content.decode())
+    assert counts() == (0, 0)
