@@ -425,7 +425,11 @@ def _html_of(elements_parent, skip=()):
     parts = [holder.text or ""]
     for child in holder:
         parts.append(etree.tostring(child, method="html", encoding="unicode"))
-    return "".join(parts).strip()
+    html = "".join(parts).strip()
+    if "<pre" not in html:
+        # Indented lines would read as code blocks once the stem is Markdown; HTML ignores the indent.
+        html = "\n".join(line.strip() for line in html.splitlines() if line.strip())
+    return html
 
 
 def _mapping(declaration):
@@ -606,7 +610,8 @@ def _read_item(root, category_default=None):
         return GiftQuestion(kind="matching", stem=stem, choices=tuple(choices), **common), notes
 
     if name in ("qti-inline-choice-interaction", "qti-text-entry-interaction"):
-        stem = _stem_with_blank(body, interaction)
+        inline = not _alone_at_end(body, interaction)
+        stem = _stem_with_blank(body, interaction) if inline else _stem_without(body, interaction)
         if name == "qti-inline-choice-interaction":
             options = [(c.get("identifier"), _text(c)) for c in interaction.iter(_q("qti-inline-choice"))]
             values = {key: value for key, value, _ in mapping} if mapping else {}
@@ -649,8 +654,10 @@ def _read_item(root, category_default=None):
                 )
                 for key, value, _ in entries
             )
+            # A text box inside the sentence is a missing word typed in; one after the stem a short answer.
+            typed = {"kind": "cloze", "blank_input": "text"} if inline else {"kind": "short_answer"}
             return GiftQuestion(
-                kind="short_answer", stem=stem, choices=gift_choices, case_sensitive=case_sensitive, **common
+                stem=stem, choices=gift_choices, case_sensitive=case_sensitive, **typed, **common
             ), notes
         if base_type in ("float", "integer"):
             if not correct:
@@ -673,33 +680,61 @@ def _read_numerical(root, stem, correct, common, notes, line):
     except InvalidOperation:
         raise _ItemError(line, f"the correct response {correct[0]!r} is not a number") from None
     processing = root.find(_q("qti-response-processing"))
-    answers = []
-    for equal in processing.iter(_q("qti-equal")) if processing is not None else []:
-        mode = equal.get("tolerance-mode", "exact")
-        if mode == "exact":
+    found = []  # (number, tolerance, score) per branch that compares the response with a tolerance
+    branches = [] if processing is None else [
+        e for e in processing.iter() if local_name(e) in ("qti-response-if", "qti-response-else-if")
+    ]  # fmt: skip
+    for branch in branches:
+        equal = branch.find(_q("qti-equal"))
+        if equal is None or equal.get("tolerance-mode", "exact") == "exact":
             continue
-        tolerances = (equal.get("tolerance") or "0").split()
         try:
-            first = Decimal(tolerances[0])
-        except InvalidOperation:
-            continue
-        base = None
-        for operand in equal:
-            if local_name(operand) == "qti-base-value":
-                base = Decimal((operand.text or "0").strip())
-        center = base if base is not None else value
-        tolerance = abs(center * first / 100) if mode == "relative" else first
-        answers.append(
-            GiftChoice(
-                "", True, None, None, None, "plain", None, number=center, tolerance=_plain_decimal(tolerance)
+            first = Decimal((equal.get("tolerance") or "0").split()[0])
+            bases = [Decimal((b.text or "0").strip()) for b in equal if local_name(b) == "qti-base-value"]
+            setter = branch.find(_q("qti-set-outcome-value"))
+            scores = (
+                []
+                if setter is None
+                else [Decimal((b.text or "0").strip()) for b in setter.iter(_q("qti-base-value"))]
             )
+        except (InvalidOperation, IndexError):
+            continue
+        center = bases[0] if bases else value
+        tolerance = abs(center * first / 100) if equal.get("tolerance-mode") == "relative" else first
+        found.append((center, _plain_decimal(tolerance), scores[-1] if scores else Decimal(1)))
+    best = max((score for _, _, score in found), default=Decimal(1))
+    answers = []
+    for center, tolerance, score in found:
+        credit = _plain_decimal(score / best * 100) if best > 0 else Decimal(0)
+        weight = None if credit in (0, 100) else credit
+        answers.append(
+            GiftChoice("", credit > 0, weight, None, None, "plain", None, number=center, tolerance=tolerance)
         )
-        break
     if not answers:
         answers.append(GiftChoice("", True, None, None, None, "plain", None, number=value))
         if _custom_processing(root):
             notes.append("its hand-written scoring was read as: the correct value, exactly")
     return GiftQuestion(kind="numerical", stem=stem, choices=tuple(answers), **common), notes
+
+
+def _alone_at_end(body, interaction):
+    """True when the interaction is the only thing in the body's last paragraph (how we write a
+    question whose input follows the stem): then the stem has no blank."""
+    parent = interaction.getparent()
+    return (
+        parent is not body
+        and parent.getparent() is body
+        and body[-1] is parent
+        and len(parent) == 1
+        and not (parent.text or "").strip()
+        and not (interaction.tail or "").strip()
+    )
+
+
+def _stem_without(body, interaction):
+    holder = copy.deepcopy(body)
+    holder.remove(holder[-1])
+    return _html_of(holder)
 
 
 def _stem_with_blank(body, interaction):

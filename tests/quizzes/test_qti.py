@@ -101,9 +101,12 @@ def test_point_per_answer_sample_becomes_weights_over_the_positive_total():
     ]
 
 
-def test_text_entry_samples_become_short_answers_and_a_numerical_with_relative_tolerance():
+def test_text_entry_samples_become_typed_missing_words_and_a_numerical_with_relative_tolerance():
     (york,) = parse_qti(sample("1edtech_qti3_pkg-items_text_entry.xml")).questions
-    assert york.kind == "short_answer" and "[[blank]]" in york.stem
+    assert (york.kind, york.blank_input) == ("cloze", "text") and "sun of [[blank]];" in " ".join(
+        york.stem.split()
+    )
+    assert "\t" not in york.stem  # an indented line would be a code block in Markdown
     assert [(c.text, c.credit) for c in york.choices] == [("York", 100), ("york", 50)]
     (numeric,) = parse_qti(sample("1edtech_qti3_pkg-saxony_TextEntrynumeric_770468849.xml")).questions
     assert numeric.kind == "numerical"
@@ -155,12 +158,15 @@ BANK = [
                  (GiftChoice("Semimembranosus", True, None, None, "medial", "plain", None),
                   GiftChoice("Biceps femoris", True, None, None, "lateral", "plain", None),
                   GiftChoice("", True, None, None, "anterior", "plain", None)), category="c/t", id="match"),
-    GiftQuestion(0, "short_answer", "Short", "<p>The muscle group is the [[blank]].</p>", "html",
+    GiftQuestion(0, "short_answer", "Short", "<p>Name the muscle group.</p>", "html",
                  (choice("hamstrings", True), choice("hamstring", True, Decimal(50))), category="c/t", id="short"),
     GiftQuestion(0, "cloze", "Blank", "<p>Pain sits at the [[blank]] tuberosity.</p>", "html",
                  (choice("ischial", True), choice("tibial", False)), category="c/t", id="blank"),
     GiftQuestion(0, "numerical", "Number", "<p>Percent relieved at six months: [[blank]]</p>", "html",
-                 (choice("", True, number=Decimal(38), tolerance=Decimal("0.5")),), category="c/t", id="number"),
+                 (choice("", True, number=Decimal(38), tolerance=Decimal("0.5")),
+                  choice("", True, Decimal(50), number=Decimal(40), tolerance=Decimal(1))), category="c/t", id="number"),
+    GiftQuestion(0, "cloze", "Typed", "<p>The [[blank]] stretch loads the tendon.</p>", "html",
+                 (choice("bent-knee", True),), blank_input="text", category="c/t", id="typed"),
 ]  # fmt: skip
 
 
