@@ -25,8 +25,8 @@ from quizzes.moodle_xml import BankParseResult, export_moodle_xml, parse_moodle_
 from quizzes.presentation import question_view, render_question
 from quizzes.qti import export_qti_item, export_qti_package, parse_qti
 
-# One limit for every format: a Moodle XML file with its images embedded as base64 is far larger
-# than the same questions in GIFT; 10 MB and more is refused before anything is read.
+# One limit for every format, generous because a Moodle XML file with its images embedded as
+# base64 is far larger than the same questions in GIFT; a bigger upload is refused unread.
 MAX_BANK_UPLOAD_BYTES = 5 * 1024 * 1024
 
 FORMAT_CHOICES = [
@@ -44,7 +44,8 @@ def detect_format(data, filename=""):
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if data[:4] == b"PK\x03\x04":
         return "qti"
-    if head.startswith(b"<"):
+    # "<" alone is not enough: a GIFT question may start with HTML ("<b>Pick one</b>{...}").
+    if head.startswith((b"<?xml", b"<!", b"<quiz", b"<qti-", b"<manifest", b"<imscp:")):
         return "qti" if b"qti-assessment-item" in data[:8192] or b"imsqti" in data[:8192] else "moodle_xml"
     name = filename.lower()
     if name.endswith(".gift"):

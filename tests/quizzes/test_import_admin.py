@@ -360,3 +360,21 @@ def test_new_kinds_go_through_qti_and_back_unchanged_except_units(client, author
     report, _ = bank_import(quiz=again, fmt="qti", data=response.content, dry_run=False)
     assert report.ok, report.problems
     assert stored_in_full(again) == [row for row in stored_in_full(quiz) if row[0] != "dose"]
+
+
+@pytest.mark.parametrize(
+    "data, name, fmt",
+    [
+        (b"PK\x03\x04rest", "bank.zip", "qti"),
+        (b'<?xml version="1.0"?>\n<quiz></quiz>', "bank.xml", "moodle_xml"),
+        (b"<quiz>\n</quiz>", "bank.xml", "moodle_xml"),
+        (b'<?xml version="1.0"?><qti-assessment-item xmlns="x"/>', "item.xml", "qti"),
+        (b"<b>Pick one</b>{=a ~b}", "bank.txt", "gift"),
+        (b"Q?\nA. a\nB. b\nANSWER: A\n", "bank.txt", "aiken"),
+        (b"Q?\nA. a\nB. b\nANSWER: A\n", "bank.gift", "gift"),
+    ],
+)
+def test_the_format_is_detected_from_the_file(data, name, fmt):
+    from quizzes.bank_formats import detect_format
+
+    assert detect_format(data, name) == fmt
