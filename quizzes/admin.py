@@ -285,6 +285,9 @@ class QuizAdmin(admin.ModelAdmin):
         if form.is_valid():
             key = self._upload_key(request, quiz, form.cleaned_data["token"])
             data = cache.get(key)
+            # Spent before the import runs: of two clicks (or two tabs) only the one that deleted it goes on.
+            if data is not None and not cache.delete(key):
+                data = None
         if data is None:
             error = "That preview has expired or is unknown; upload the file again to import it."
             return self._import_page(request, quiz, GiftUploadForm(), None, None, 400, error=error)
@@ -297,7 +300,6 @@ class QuizAdmin(admin.ModelAdmin):
         )
         if not report.ok:  # the quiz changed since the preview (e.g. a rule now fails): nothing imported
             return self._import_page(request, quiz, GiftUploadForm(), report, fmt, 400)
-        cache.delete(key)
         return self._imported(request, quiz, report)
 
     def export_gift_view(self, request, pk):
