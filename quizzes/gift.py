@@ -23,11 +23,21 @@ Supported question kinds (``GiftQuestion.kind``):
     ``{T}``, ``{TRUE}``, ``{F}``, ``{FALSE}``, optionally ``{TRUE#wrong#right}``.
 ``"matching"``
     ``{=prompt -> answer ...}``.
+``"short_answer"``
+    Only ``=`` answers (``{=a =%50%b}``), or one answer with no ``=`` (``{One}``).
+``"numerical"``
+    ``{#3.5:0.1}``, ``{#1..5}``, ``{#3.5}``, or ``{# =%100%3:0 =%50%3:1 ~#feedback}``;
+    numbers go to ``GiftChoice.number``/``tolerance``/``range_low``/``range_high``.
+``"cloze"``
+    Missing word: an answer block followed by more text.  The stem holds ``BLANK`` where
+    the block was; ``blank_input`` is "select" for one ``=`` among ``~`` answers, "text"
+    for short-answer style answers.  A numerical block followed by text stays
+    ``"numerical"``, its stem holding ``BLANK``.
 
-Unsupported kinds are reported as ``GiftUnsupported`` problems and never guessed:
-``"short answer"``, ``"numerical"``, ``"essay"``, ``"missing word"`` (an answer block
-followed by more text, i.e. embedded in the sentence) and ``"description"`` (a block of
-text with no answer block at all: Moodle's description item, which we do not import).
+Unsupported items are reported as ``GiftUnsupported`` problems and never guessed:
+``"essay"``, ``"missing word"`` of a kind a blank cannot take (several right answers,
+matching, true/false) and ``"description"`` (a block of text with no answer block at all:
+Moodle's description item, which we do not import).
 
 ``$CATEGORY: path`` lines become ``GiftCategory`` entries, and every following question
 carries that path in ``GiftQuestion.category`` (downstream maps it to a topic).
@@ -276,12 +286,10 @@ class _BlockError(Exception):
 
 
 _UNSUPPORTED_MESSAGES = {
-    "short answer": "short-answer questions are not supported",
-    "numerical": "numerical questions are not supported",
     "essay": "essay questions are not supported",
     "missing word": (
-        "missing-word questions (an answer block followed by more text) are not supported; "
-        "put the answer block at the end of the question"
+        "a blank in the sentence takes one choice or a typed answer; this block (several right answers, "
+        "matching or true/false) cannot be one: put the answer block at the end of the question"
     ),
     "description": "text without an answer block (a description) is not imported as a question",
 }
@@ -603,6 +611,9 @@ class _BlockParser:
             text = _decode(self.s[tpos:tend], fmt)
             if not text:
                 raise self.error(start, "empty answer after '='")
+            if "->" in text:
+                # Written back, it would read as a matching pair: GIFT has no escape for "->".
+                raise self.error(start, "a short answer cannot hold '->' (it marks a matching pair)")
             feedback, feedback_format = self.feedback(hash_pos, end) if hash_pos >= 0 else (None, None)
             choices.append(
                 GiftChoice(text, True, weight, feedback, text_format=fmt, feedback_format=feedback_format)

@@ -553,9 +553,10 @@ _VALIDATORS: dict[str, Callable[[Key, object], NormalizedResponse]] = {
 def validate_response(key: Key, response: object) -> NormalizedResponse:
     """Check a response against the key and normalize it; raise GradingError if it does not fit.
 
-    Returns None (unanswered), a choice id (single, true_false), a frozenset of ids (multiple),
-    a tuple of ids (ordering; an IncompleteOrder when only some items are placed) or a dict
-    prompt id -> answer id (matching).
+    Returns None (unanswered), a choice id (single, true_false, cloze by list), a frozenset of
+    ids (multiple), a tuple of ids (ordering; an IncompleteOrder when only some items are
+    placed), a dict prompt id -> answer id (matching), or the typed text, normalized
+    (numerical once it reads as a number, short_answer, cloze typed in).
     """
     if response is None:
         return None
@@ -761,3 +762,38 @@ def grade(key: Key, response: object) -> Decimal:
         earned, possible = _credit(key, response)
         # Multiply before dividing so the only rounding is the final one to the cent.
         return (key.points * earned / possible).quantize(CENT, rounding=ROUND_DOWN)
+
+
+def correct_response(key: Key) -> object:
+    """A response, in the form attempt_save stores it, that earns full marks: for tests, demo data
+    and benchmarks. Raises AnswerKeyError if no simple response does (a key whose every full-credit
+    typed answer is caught first by a lesser one)."""
+    if _by_choice(key):
+        return sorted(key.correct_ids)[0]
+    if key.kind == "multiple":
+        return sorted(key.correct_ids)
+    if key.kind == "ordering":
+        return list(key.correct_order)
+    if key.kind == "matching":
+        return dict(key.matches)
+    if key.kind == "numerical":
+        unit = f" {next(iter(key.units))}" if key.units and key.unit_handling != "none" else ""
+        candidates = [f"{low:f}{unit}" for low, _, credit in key.numeric_answers if credit == 100]
+    else:
+        # A pattern with its stars dropped (and "\*" as the star it stands for) is text it accepts.
+        candidates = [
+            re.sub(r"(?<!\\)\*+", "", pattern).replace("\\*", "*") or "x"
+            for pattern, credit in key.text_answers
+            if credit == 100
+        ]
+    for candidate in candidates:
+        if fraction(key, candidate) == 1:
+            return candidate
+    raise AnswerKeyError("no simple response earns full marks for this key")
+
+
+def wrong_response(key: Key) -> object:
+    """A typed response that earns nothing (numerical: above every answer; text: unlike any answer)."""
+    if key.kind == "numerical":
+        return f"{max(high for _, high, _ in key.numeric_answers) + 1:f}"
+    return "\u2014 no answer \u2014"

@@ -24,7 +24,7 @@ from quizzes.selectors import snapshots_load
 
 QUESTION_TEMPLATE = "quizzes/_question_input.html"
 # How a blank shows where no input sits in it (review, summary): a line, as on paper.
-BLANK_SHOWN = '<span class="blank-line" aria-label="blank">_____</span>'
+BLANK_SHOWN = '<span aria-hidden="true">_____</span><span class="visually-hidden">(blank)</span>'
 
 
 @dataclass

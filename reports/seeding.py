@@ -32,7 +32,7 @@ from certificates.selectors import course_objectives
 from certificates.services import verification_url
 from modules.models import Enrollment, ModuleProgress
 from quizzes.authoring import frozen_question
-from quizzes.grading import grade, key_from_snapshot
+from quizzes.grading import correct_response, grade, key_from_snapshot, wrong_response
 from quizzes.models import Attempt, AttemptQuestion
 
 SHIPPED_COURSE = "proximal-hamstring-tendinopathy"
@@ -130,7 +130,9 @@ class Item:
 
 def _responses(key, rng):
     """The right response and a pool of wrong ones, in the form attempt_save stores them."""
-    if key.kind in ("single", "true_false"):
+    if key.kind in ("numerical", "short_answer") or (key.kind == "cloze" and key.blank_input == "text"):
+        return correct_response(key), [wrong_response(key)]
+    if key.kind in ("single", "true_false", "cloze"):
         return sorted(key.correct_ids)[0], [c for c in key.choice_ids if c not in key.correct_ids]
     if key.kind == "multiple":
         subsets = (

@@ -1,12 +1,14 @@
 """GIFT import and export of a post-test: dry runs write nothing, one bad question imports nothing,
 export then import gives the same questions, and the commands report and exit as documented."""
 
+import html
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils.html import strip_tags
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -489,3 +491,63 @@ def test_gift_to_us_to_gift_keeps_every_new_kind_field_by_field():
                 b.range_low,
                 b.range_high,
             )
+
+
+def test_import_command_can_skip_what_cannot_be_imported(tmp_path):
+    make_quiz()
+    path = tmp_path / "bank.gift"
+    path.write_text(BANK + "\nHow many?{}\n", encoding="utf-8")
+    out = StringIO()
+    call_command(
+        "import_gift", str(path), "--quiz", "target", "--skip-unsupported", stdout=out, stderr=StringIO()
+    )
+    assert "bank.gift: skipped: Line 39: essay questions are not supported" in out.getvalue()
+    assert row_counts()[0] == 6
+
+
+CORPUS = (
+    Path(__file__).resolve().parents[2].parent
+    / "shared/conformance/gift/fuhrmanator_GIFT-grammar-PEG.js/tests/questions"
+)
+
+
+def _corpus_names():
+    return sorted(p.stem for p in CORPUS.glob("*.gift")) if CORPUS.is_dir() else ["<corpus missing>"]
+
+
+def _comparable(gq):
+    """What survives GIFT -> our rows -> GIFT: the kind, title, stem text and each answer's meaning."""
+    answers = [
+        (
+            html.unescape(strip_tags(c.text)).strip() if c.text_format == "html" else c.text,
+            c.match,
+            c.credit,
+            c.number,
+            c.tolerance,
+            c.range_low,
+            c.range_high,
+        )
+        for c in gq.choices
+        if gq.kind != "numerical" or c.number is not None or c.range_low is not None
+    ]
+    return (gq.kind, gq.title, gq.blank_input, gq.stem if gq.stem_format != "plain" else None, answers)
+
+
+@pytest.mark.parametrize("name", _corpus_names())
+def test_the_gift_corpus_goes_through_our_questions_and_back_unchanged(name):
+    if not CORPUS.is_dir():
+        pytest.skip(f"GIFT conformance data not found at {CORPUS}")
+    text = (CORPUS / f"{name}.gift").read_text(encoding="utf-8")
+    parsed = parse_gift(text)
+    quiz = make_quiz()
+    report = gift_import(quiz=quiz, text=text, dry_run=False, skip_unsupported=True)
+    if not parsed.questions:  # only essays, descriptions or categories: all skipped, nothing to import
+        assert [p.message for p in report.problems] == ["The file holds no questions."]
+        assert len(report.skipped) == len(parsed.problems)
+        return
+    assert report.ok, [str(p) for p in report.problems]
+    exported, skipped = gift_export(quiz)
+    assert skipped == []
+    again = parse_gift(exported)
+    assert again.problems == ()
+    assert [_comparable(q) for q in again.questions] == [_comparable(q) for q in parsed.questions]
