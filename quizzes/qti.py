@@ -65,7 +65,7 @@ QTI2_NAMESPACES = (
     "http://www.imsglobal.org/xsd/imsqti_v2p2",
 )
 
-MAX_PACKAGE_FILES = 2_000
+MAX_PACKAGE_FILES = 5_000  # items (at most MAX_QUESTIONS), the manifest, and their media
 MAX_UNPACKED_BYTES = 20 * 1024 * 1024
 MAX_RATIO = 100
 MAX_QUESTIONS = 2_000
