@@ -4,10 +4,12 @@ Attempts are records kept for years, so the admin shows them read-only and nobod
 """
 
 import json
+import secrets
 from functools import wraps
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
@@ -21,11 +23,22 @@ from django.views.decorators.http import require_http_methods, require_safe
 from ce_course.admin_tools import ReadOnlyAdminMixin
 from ce_course.audit import AuditedAdminMixin
 from quizzes.authoring import ChoiceData, frozen_question, question_problems, unit_problems
-from quizzes.gift_import import MAX_UPLOAD_BYTES, gift_export, gift_import
+from quizzes.bank_formats import (
+    FORMAT_CHOICES,
+    FORMAT_NAMES,
+    MAX_BANK_UPLOAD_BYTES,
+    bank_import,
+    detect_format,
+    moodle_xml_export,
+    qti_export,
+    question_previews,
+)
+from quizzes.gift_import import gift_export
 from quizzes.models import Attempt, AttemptQuestion, Choice, DrawRule, Kind, Question, Quiz, Unit
 from quizzes.presentation import question_view
 
 IMPORT_PERMISSION = "quizzes.add_question"
+UPLOAD_WAIT_SECONDS = 3600  # how long a previewed upload waits for its confirmation
 EXPORT_PERMISSION = "quizzes.view_question"
 
 
@@ -52,33 +65,68 @@ def _signed_in_needs(admin_site, permission, view):
 
 
 class GiftUploadForm(forms.Form):
+    """A question-bank upload of any format we read (the name is kept from when GIFT was the only one)."""
+
     file = forms.FileField(
-        label="GIFT file",
-        help_text=f"A UTF-8 text file of at most {filesizeformat(MAX_UPLOAD_BYTES)}.",
+        label="Question bank file",
+        help_text=(
+            f"GIFT, Moodle XML, Aiken or QTI 3.0 (an item or a .zip package), at most "
+            f"{filesizeformat(MAX_BANK_UPLOAD_BYTES)}."
+        ),
     )
+    format = forms.ChoiceField(label="Format", choices=FORMAT_CHOICES, required=False, initial="detect")
     dry_run = forms.BooleanField(
-        label="Dry run",
+        label="Preview first",
         required=False,
         initial=True,
-        help_text="Check the file and list what it would create, without saving anything.",
+        help_text="Check the file and show each question as learners will see it, without saving anything.",
+    )
+    skip_unsupported = forms.BooleanField(
+        label="Skip what cannot be imported",
+        required=False,
+        help_text=(
+            "Questions of kinds we do not have (essays, descriptions, ...) are listed with their line and "
+            "left out; everything else must still be right, or nothing is imported."
+        ),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
+        if upload.size > MAX_BANK_UPLOAD_BYTES:
             raise ValidationError(
-                f"The file is {upload.size:,} bytes; the limit is {filesizeformat(MAX_UPLOAD_BYTES)} "
-                f"({MAX_UPLOAD_BYTES:,} bytes). Split it into smaller files."
+                f"The file is {upload.size:,} bytes; the limit is {filesizeformat(MAX_BANK_UPLOAD_BYTES)} "
+                f"({MAX_BANK_UPLOAD_BYTES:,} bytes). Split it into smaller files."
             )
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload is None:
+            return cleaned
         data = upload.read()
-        try:
-            # utf-8-sig: editors on Windows often start UTF-8 files with a byte-order mark.
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise ValidationError(
-                f"The file is not UTF-8 text (byte {error.start + 1} cannot be read). "
-                "Save it with UTF-8 encoding and upload it again."
-            ) from None
+        fmt = cleaned.get("format") or "detect"
+        if fmt == "detect":
+            fmt = detect_format(data, upload.name or "")
+        if fmt in ("gift", "aiken"):
+            try:
+                data.decode("utf-8-sig")
+            except UnicodeDecodeError as error:
+                self.add_error(
+                    "file",
+                    f"The file is not UTF-8 text (byte {error.start + 1} cannot be read). "
+                    "Save it with UTF-8 encoding and upload it again.",
+                )
+        cleaned["data"], cleaned["format"] = data, fmt
+        return cleaned
+
+
+class ImportConfirmForm(forms.Form):
+    """Confirms a previewed upload, which waits in the cache under `token` for an hour."""
+
+    token = forms.CharField(max_length=64)
+    format = forms.ChoiceField(choices=FORMAT_CHOICES)
+    skip_unsupported = forms.BooleanField(required=False)
 
 
 class DrawRuleInline(admin.TabularInline):
@@ -125,12 +173,15 @@ class QuizAdmin(admin.ModelAdmin):
     def question_count(self, obj):
         return obj.num_questions
 
-    @admin.display(description="GIFT")
+    @admin.display(description="question bank")
     def gift_links(self, obj):
         return format_html(
-            '<a href="{}">Import GIFT</a> · <a href="{}">Export GIFT</a>',
+            '<a href="{}">Import questions</a> · Export <a href="{}">GIFT</a> · <a href="{}">Moodle XML</a> · '
+            '<a href="{}">QTI</a>',
             reverse("admin:quizzes_quiz_import_gift", args=[obj.pk]),
             reverse("admin:quizzes_quiz_export_gift", args=[obj.pk]),
+            reverse("admin:quizzes_quiz_export_moodle_xml", args=[obj.pk]),
+            reverse("admin:quizzes_quiz_export_qti", args=[obj.pk]),
         )
 
     def get_urls(self):
@@ -149,35 +200,107 @@ class QuizAdmin(admin.ModelAdmin):
                 _signed_in_needs(self.admin_site, EXPORT_PERMISSION, require_safe(self.export_gift_view)),
                 name="quizzes_quiz_export_gift",
             ),
+            path(
+                "<id:pk>/export-moodle-xml/",
+                _signed_in_needs(
+                    self.admin_site, EXPORT_PERMISSION, require_safe(self.export_moodle_xml_view)
+                ),
+                name="quizzes_quiz_export_moodle_xml",
+            ),
+            path(
+                "<id:pk>/export-qti/",
+                _signed_in_needs(self.admin_site, EXPORT_PERMISSION, require_safe(self.export_qti_view)),
+                name="quizzes_quiz_export_qti",
+            ),
         ]
         return urls + super().get_urls()
 
     def import_gift_view(self, request, pk):
+        """Upload a question bank (any format), preview it as learners will see it, confirm: all or nothing."""
         quiz = get_object_or_404(Quiz.objects.select_related("course"), pk=pk)
-        report, status = None, 200
+        report, fmt, status = None, None, 200
+        if request.method == "POST" and "token" in request.POST:
+            return self._import_confirm(request, quiz)
         if request.method == "POST":
             form = GiftUploadForm(request.POST, request.FILES)
             if form.is_valid():
-                report = gift_import(
-                    quiz=quiz, text=form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"]
+                data, fmt = form.cleaned_data["data"], form.cleaned_data["format"]
+                skip = form.cleaned_data["skip_unsupported"]
+                report, fmt = bank_import(
+                    quiz=quiz, fmt=fmt, data=data, dry_run=form.cleaned_data["dry_run"], skip_unsupported=skip
                 )
                 if report.ok and not report.dry_run:
-                    messages.success(request, f"Imported {report.created} questions into {quiz}.")
-                    changelist = reverse("admin:quizzes_question_changelist")
-                    return redirect(f"{changelist}?quiz__id__exact={quiz.pk}")
+                    return self._imported(request, quiz, report)
+                if report.ok:
+                    token = secrets.token_urlsafe(24)
+                    cache.set(self._upload_key(request, quiz, token), data, timeout=UPLOAD_WAIT_SECONDS)
+                    return self._preview(request, quiz, report, fmt, token, skip)
             if not form.is_valid() or not report.ok:
                 status = 400
         else:
             form = GiftUploadForm()
+        return self._import_page(request, quiz, form, report, fmt, status)
+
+    def _import_page(self, request, quiz, form, report, fmt, status, *, error=""):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Import GIFT into {quiz}",
+            "title": f"Import questions into {quiz}",
             "quiz": quiz,
             "form": form,
             "report": report,
+            "format_name": FORMAT_NAMES.get(fmt, ""),
+            "error": error,
         }
         return render(request, "admin/quizzes/gift_import.html", context, status=status)
+
+    @staticmethod
+    def _upload_key(request, quiz, token):
+        # The user and quiz are part of the key: a token is no use to anyone else or elsewhere.
+        return f"bank-import:{request.user.pk}:{quiz.pk}:{token}"
+
+    def _preview(self, request, quiz, report, fmt, token, skip):
+        context = {
+            "quiz": quiz,
+            "report": report,
+            "format": fmt,
+            "format_name": FORMAT_NAMES[fmt],
+            "token": token,
+            "skip_unsupported": skip,
+            "previews": question_previews(report.would_create),
+        }
+        return render(request, "admin/quizzes/import_preview.html", context)
+
+    def _imported(self, request, quiz, report):
+        skipped = f" {len(report.skipped)} left out (listed below)." if report.skipped else ""
+        messages.success(request, f"Imported {report.created} questions into {quiz}.{skipped}")
+        for item in report.skipped:
+            messages.warning(request, f"Skipped: {item}")
+        changelist = reverse("admin:quizzes_question_changelist")
+        return redirect(f"{changelist}?quiz__id__exact={quiz.pk}")
+
+    def _import_confirm(self, request, quiz):
+        form = ImportConfirmForm(request.POST)
+        data = None
+        if form.is_valid():
+            key = self._upload_key(request, quiz, form.cleaned_data["token"])
+            data = cache.get(key)
+            # Spent before the import runs: of two clicks (or two tabs) only the one that deleted it goes on.
+            if data is not None and not cache.delete(key):
+                data = None
+        if data is None:
+            error = "That preview has expired or is unknown; upload the file again to import it."
+            return self._import_page(request, quiz, GiftUploadForm(), None, None, 400, error=error)
+        report, fmt = bank_import(
+            quiz=quiz,
+            fmt=form.cleaned_data["format"],
+            data=data,
+            dry_run=False,
+            skip_unsupported=form.cleaned_data["skip_unsupported"],
+        )
+        if not report.ok:  # the quiz changed since the preview (e.g. a rule now fails): nothing imported
+            return self._import_page(request, quiz, GiftUploadForm(), report, fmt, 400)
+        return self._imported(request, quiz, report)
 
     def export_gift_view(self, request, pk):
         quiz = get_object_or_404(Quiz.objects.select_related("course"), pk=pk)
@@ -187,6 +310,22 @@ class QuizAdmin(admin.ModelAdmin):
         if skipped:
             # A download cannot carry a page message; the file's header comment repeats the list.
             response["X-GIFT-Skipped"] = ", ".join(s.key for s in skipped)
+        return response
+
+    def export_moodle_xml_view(self, request, pk):
+        return self._export_bank(pk, moodle_xml_export)
+
+    def export_qti_view(self, request, pk):
+        return self._export_bank(pk, qti_export)
+
+    def _export_bank(self, pk, exporter):
+        """The quiz's active questions as Moodle XML or a QTI 3.0 package; skipped keys in a header."""
+        quiz = get_object_or_404(Quiz.objects.select_related("course"), pk=pk)
+        export = exporter(quiz)
+        response = HttpResponse(export.content, content_type=export.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+        if export.skipped:
+            response["X-Export-Skipped"] = ", ".join(s.key for s in export.skipped)
         return response
 
 

@@ -186,6 +186,13 @@ def _choices_for(gq):
             ChoiceData(text=_as_plain(c.text, c.text_format), match_text=c.match or "") for c in gq.choices
         ]
         return choices, MultipleGrading.ALL_OR_NOTHING, []
+    if gq.kind == "ordering":
+        # Not GIFT syntax (QTI carries ordering): the choices come in their correct order.
+        choices = [
+            ChoiceData(text=_as_plain(c.text, c.text_format), correct_position=n)
+            for n, c in enumerate(gq.choices, start=1)
+        ]
+        return choices, MultipleGrading.ALL_OR_NOTHING, []
     texts = [_as_plain(c.text, c.text_format) for c in gq.choices]
     if gq.kind == "multiple" and any(c.weight is not None for c in gq.choices):
         # Weights mean partial credit. An answer without a weight counts as GIFT counts it

@@ -299,7 +299,8 @@ def test_quiz_list_shows_settings_question_count_and_gift_links(
     assert reverse("admin:quizzes_quiz_import_gift", args=[quiz.pk]) in html
     assert reverse("admin:quizzes_quiz_export_gift", args=[quiz.pk]) in html
     change = client.get(reverse("admin:quizzes_quiz_change", args=[quiz.pk])).content.decode()
-    assert "Import GIFT" in change and "Export GIFT" in change and "draw_rules-0-topic" in change
+    assert "Import questions" in change and "Export GIFT" in change and "draw_rules-0-topic" in change
+    assert "Export Moodle XML" in change and "Export QTI" in change
 
 
 def test_import_page_is_for_authors_only(client, learner, board, author, admin_user, quiz):
@@ -315,7 +316,7 @@ def test_import_page_is_for_authors_only(client, learner, board, author, admin_u
         response = login(client, user).get(url)
         assert response.status_code == 200
     html = response.content.decode()
-    assert "<legend>Upload a GIFT file</legend>" in html
+    assert "<legend>Upload a question bank</legend>" in html
     assert 'name="dry_run" id="id_dry_run" checked' in html
 
 
@@ -323,17 +324,15 @@ def test_import_page_of_an_unknown_quiz_is_404(client, author):
     assert login(client, author).get(reverse("admin:quizzes_quiz_import_gift", args=[999])).status_code == 404
 
 
-def test_gift_dry_run_lists_questions_with_lines_and_saves_nothing(client, author, quiz):
+def test_gift_dry_run_previews_questions_with_lines_and_saves_nothing(client, author, quiz):
     url = reverse("admin:quizzes_quiz_import_gift", args=[quiz.pk])
     response = login(client, author).post(url, {"file": upload(GIFT.encode()), "dry_run": "on"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Dry run: nothing was saved" in html
-    assert (
-        "<tr><td>3</td><td>origin</td><td>single</td><td>anatomy</td><td>Where do the hamstrings attach?</td></tr>"
-        in html
-    )
-    assert "<td>9</td><td>gift-9</td><td>true_false</td>" in html
+    assert "Nothing has been saved yet" in html
+    assert "Line 3 · single · topic “anatomy” · key origin" in html
+    assert "Where do the hamstrings attach?" in html and "The ischial tuberosity" in html
+    assert "Line 9 · true_false · topic “anatomy” · key gift-9" in html
     assert counts() == (0, 0)
 
 
@@ -361,7 +360,7 @@ def test_gift_file_with_an_unsupported_question_imports_nothing_and_names_its_li
 @pytest.mark.parametrize(
     "content, message",
     [
-        (b"x" * 1_048_577, "The file is 1,048,577 bytes; the limit is 1.0\xa0MB (1,048,576 bytes)."),
+        (b"x" * 10_485_760, "The file is 10,485,760 bytes; the limit is 5.0\xa0MB (5,242,880 bytes)."),
         ("Caf\xe9?{=Oui ~Non}".encode("latin-1"), "The file is not UTF-8 text (byte 4 cannot be read)."),
     ],
 )
