@@ -4,16 +4,16 @@ itself until the worker has made the file; then the download link works. Both pa
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, browser, page  # noqa: F401 (fixtures)
+from tests.browser.conftest import assert_accessible
 from tests.conftest import PASSWORD
 from tests.reports.test_exports import make_certificates
-from tests.tasks.conftest import run_worker
+from tests.tasks.conftest import database_tasks, run_worker  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def large_export(settings, tmp_path, course, board, database_tasks):
+def large_export(settings, tmp_path, course, board, database_tasks):  # noqa: F811 (a fixture by name)
     settings.EXPORT_JOB_ROWS = 1
     settings.MEDIA_ROOT = tmp_path
     make_certificates(course, 3)
@@ -28,7 +28,7 @@ def log_in(tab, user):
 
 
 def test_the_job_page_refreshes_itself_without_javascript_until_the_file_is_ready(
-    browser,  # noqa: F811
+    browser,
     live_server,
     large_export,
 ):
@@ -52,7 +52,7 @@ def test_the_job_page_refreshes_itself_without_javascript_until_the_file_is_read
     context.close()
 
 
-def test_the_job_and_my_exports_pages_pass_the_accessibility_check(page, large_export):  # noqa: F811
+def test_the_job_and_my_exports_pages_pass_the_accessibility_check(page, large_export):
     log_in(page, large_export)
     page.goto("/reports/export/completions.csv")
     expect(page.get_by_role("heading", name="Completions (CSV)")).to_be_visible()
