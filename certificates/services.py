@@ -7,6 +7,7 @@ with the provider's current key and stores the signed bytes with their SHA-256. 
 
 import hashlib
 import logging
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,6 +21,7 @@ from certificates import pdf, pdf_signing
 from certificates.codes import new_verification_code, serial_for
 from certificates.models import Attestation, Certificate, CertificateLicense, Evaluation
 from credentials.services import credential_issue, credential_revoke
+from lti.hooks import IDENTITY_UNCONFIRMED, lti_certificate_issued, lti_identity_unconfirmed
 from modules.models import Course, Enrollment
 from modules.selectors import course_progress
 from reports.services import roster_carry_forward
@@ -225,6 +227,8 @@ def certificate_issue(*, user, course, now=None):
             progress = course_progress(user=user, course=course)
             if progress.certificate is not None:
                 return progress.certificate
+            if lti_identity_unconfirmed(user):
+                raise CertificateError(IDENTITY_UNCONFIRMED)
             if not progress.ready_for_certificate:
                 missing = [label for label in progress.missing if label != "Claim your certificate"]
                 raise CertificateError("Before your certificate: " + "; ".join(missing) + ".")
@@ -241,6 +245,7 @@ def certificate_issue(*, user, course, now=None):
                 summary=f"{certificate.serial} issued",
             )
             transaction.on_commit(lambda: _send_issue_email(certificate))
+            transaction.on_commit(partial(lti_certificate_issued, user.pk, course.pk))  # score to the LMS
             return certificate
     except IntegrityError:
         live = Certificate.objects.filter(user=user, course=course, revoked_at__isnull=True).first()
