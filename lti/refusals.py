@@ -12,7 +12,7 @@ REASONS = {
     "expired": "The launch token has expired. Start the activity again from your LMS.",
     "replayed_nonce": "This launch token was used already (a replayed nonce). Start the activity again from your LMS.",
     "unknown_nonce": "The launch token's nonce was not issued by this site. Start the activity again from your LMS.",
-    "missing_claim": "The launch token lacks a claim LTI 1.3 requires.",
+    "missing_claim": "The launch token lacks a claim LTI 1.3 requires (or holds a wrong LTI version).",
     "state_not_found": (
         "This site's cookie did not come back from your browser (it may block cookies inside the LMS frame). "
         "Open the activity in a new window."
@@ -29,6 +29,10 @@ def classify(message: str) -> str:
         return "expired"
     if "signature verification failed" in text or "unable to find public key" in text:
         return "bad_signature"
+    if "missing state param" in text:
+        return "state_not_found"
+    if "not set in jwt body" in text or "incorrect version" in text or "invalid message type" in text:
+        return "missing_claim"
     if "token is missing the" in text or "missing" in text or "must have a user" in text or "is empty" in text:
         return "missing_claim"
     if "not yet valid" in text or "issued in the future" in text:

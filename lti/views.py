@@ -25,7 +25,7 @@ from lti import keys, selectors, services
 from lti.forms import IdentityConfirmForm, LinkAccountForm
 from lti.models import origin_of
 from lti.refusals import REASONS, classify
-from lti.tool_conf import PlatformToolConf
+from lti.tool_conf import LaunchRefused, PlatformToolConf
 
 SESSION_BACKEND = "accounts.backends.CachedUserBackend"
 LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "lti_deployment_id", "client_id")
@@ -127,7 +127,7 @@ def launch(request):
     course = _course_from(data)
     if not message_launch.is_resource_launch() or course is None:
         code = "unknown_course" if message_launch.is_resource_launch() else "invalid"
-        return _refused(request, LtiException(REASONS[code]), conf, issuer=platform.issuer)
+        return _refused(request, LaunchRefused(code, REASONS[code]), conf, issuer=platform.issuer)
     pending = {
         "platform_id": platform.pk,
         "sub": data["sub"],
