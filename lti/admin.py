@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -27,6 +28,7 @@ class DeploymentInline(admin.TabularInline):
 class PlatformAdmin(admin.ModelAdmin):
     list_display = ("name", "issuer", "client_id", "is_active")
     inlines = [DeploymentInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ("values_for_the_lms",)
     fieldsets = (
         ("Paste these into the LMS", {"fields": ("values_for_the_lms",)}),
