@@ -23,6 +23,7 @@ INSTRUCTOR_ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 
 
 class TestPlatform:
+    __test__ = False  # a helper, not a test class
     def __init__(self, server, *, issuer="https://lms.hospital.test", client_id="ce-tool-1", deployment_id="dep-1"):
         self.server = server
         self.issuer, self.client_id, self.deployment_id = issuer, client_id, deployment_id
