@@ -10,6 +10,7 @@ verifies; after the overlap `manage.py lti_keys --prune` deletes it.
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -69,7 +70,9 @@ def _load(path: Path) -> ToolKey:
     try:
         private_key = serialization.load_pem_private_key(path.read_bytes(), password=_password())
     except (ValueError, TypeError) as error:
-        raise ImproperlyConfigured(f"LTI key {path.name} cannot be read (LTI_KEY_PASSWORD?): {error}") from error
+        raise ImproperlyConfigured(
+            f"LTI key {path.name} cannot be read (LTI_KEY_PASSWORD?): {error}"
+        ) from error
     private_pem = private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
@@ -103,7 +106,7 @@ def published_keys(now=None) -> list[ToolKey]:
     overlap = timedelta(hours=settings.LTI_KEY_OVERLAP_HOURS)
     keys = all_keys()
     published = keys[:1]
-    for successor, key in zip(keys, keys[1:], strict=False):
+    for successor, key in pairwise(keys):
         if now - successor.created_at < overlap:
             published.append(key)
     return published

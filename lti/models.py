@@ -74,7 +74,9 @@ class Identity(models.Model):
 
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="identities")
     sub = models.CharField(max_length=255)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lti_identities")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lti_identities"
+    )
     # Set when the account was created from the LMS's claims, whose names are often nicknames: the
     # certificate waits until she confirms her legal name and license (lti/views.identity_confirm).
     identity_confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -104,6 +106,9 @@ class UsedNonce(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["platform", "nonce"], name="lti_nonce_unique")]
 
+    def __str__(self):
+        return self.nonce
+
 
 class GradeLink(models.Model):
     """Where the score of one learner's course goes: the AGS claim of her latest launch of it."""
@@ -116,6 +121,9 @@ class GradeLink(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["identity", "course"], name="lti_grade_link_unique")]
+
+    def __str__(self):
+        return f"{self.identity} → {self.lineitem_url}"
 
 
 class ScoreSend(models.Model):
@@ -143,3 +151,6 @@ class ScoreSend(models.Model):
                 name="lti_score_within_maximum",
             ),
         ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.score_given}/{self.score_maximum}"

@@ -33,7 +33,12 @@ def classify(message: str) -> str:
         return "state_not_found"
     if "not set in jwt body" in text or "incorrect version" in text or "invalid message type" in text:
         return "missing_claim"
-    if "token is missing the" in text or "missing" in text or "must have a user" in text or "is empty" in text:
+    if (
+        "token is missing the" in text
+        or "missing" in text
+        or "must have a user" in text
+        or "is empty" in text
+    ):
         return "missing_claim"
     if "not yet valid" in text or "issued in the future" in text:
         return "expired"

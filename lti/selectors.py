@@ -22,5 +22,7 @@ def course_by_id(course_id):
 def courses_to_link():
     today = timezone.localdate()
     return list(
-        Course.objects.filter(is_published=True, release_date__lte=today, expiry_date__gte=today).order_by("title")
+        Course.objects.filter(is_published=True, release_date__lte=today, expiry_date__gte=today).order_by(
+            "title"
+        )
     )

@@ -60,7 +60,12 @@ def account_create(*, platform, pending):
         first, _, last = pending["name"].partition(" ")
     user = User.objects.create_user(email=email, password=None, first_name=first[:150], last_name=last[:150])
     identity = Identity.objects.create(platform=platform, sub=pending["sub"], user=user, created_account=True)
-    audit_record(actor=user, action="lti.account_created", obj=identity, summary=f"Account created from {platform.name}")
+    audit_record(
+        actor=user,
+        action="lti.account_created",
+        obj=identity,
+        summary=f"Account created from {platform.name}",
+    )
     return identity
 
 
@@ -76,7 +81,9 @@ def account_link(*, platform, sub, user):
             )
     except IntegrityError as error:
         raise LinkError("This LMS user is linked to an account already.") from error
-    audit_record(actor=user, action="lti.account_linked", obj=identity, summary=f"Account linked to {platform.name}")
+    audit_record(
+        actor=user, action="lti.account_linked", obj=identity, summary=f"Account linked to {platform.name}"
+    )
     return identity
 
 

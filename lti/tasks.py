@@ -62,9 +62,7 @@ def score_send(send_id: int, attempt: int = 1) -> str:
     """Post ScoreSend `send_id` to its line item unless it was sent already; on failure, retry later."""
     with transaction.atomic():
         send = (
-            ScoreSend.objects.select_for_update()
-            .select_related("link__identity__platform")
-            .get(pk=send_id)
+            ScoreSend.objects.select_for_update().select_related("link__identity__platform").get(pk=send_id)
         )
         if send.sent_at is not None:
             return "already sent"

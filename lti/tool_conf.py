@@ -55,10 +55,13 @@ class PlatformToolConf(ToolConfAbstract):
             candidates = [platform for platform in candidates if platform.client_id == client_id]
             if not candidates:
                 raise LaunchRefused(
-                    "wrong_audience", f"The token's audience {client_id!r} is not this tool's client id for {iss!r}."
+                    "wrong_audience",
+                    f"The token's audience {client_id!r} is not this tool's client id for {iss!r}.",
                 )
         elif len(candidates) > 1:
-            raise LaunchRefused("unknown_issuer", f"{iss!r} has several registrations: the LMS must send client_id.")
+            raise LaunchRefused(
+                "unknown_issuer", f"{iss!r} has several registrations: the LMS must send client_id."
+            )
         self.platform = candidates[0]
         return registration_for(self.platform)
 
@@ -67,7 +70,10 @@ class PlatformToolConf(ToolConfAbstract):
 
     def find_deployment_by_params(self, iss, deployment_id, client_id, *args, **kwargs):
         found = Deployment.objects.filter(
-            platform__issuer=iss, platform__client_id=client_id, platform__is_active=True, deployment_id=deployment_id
+            platform__issuer=iss,
+            platform__client_id=client_id,
+            platform__is_active=True,
+            deployment_id=deployment_id,
         ).exists()
         if not found:
             raise LaunchRefused(

@@ -49,7 +49,9 @@ def _refused(request, error, conf, *, issuer=""):
     services.refusal_record(code=code, detail=str(error), platform=platform, issuer=issuer)
     if platform is not None:
         request.lti_frame_origins = platform.allowed_frame_origins()
-    status = 403 if code in {"bad_signature", "wrong_audience", "unknown_issuer", "unknown_deployment"} else 400
+    status = (
+        403 if code in {"bad_signature", "wrong_audience", "unknown_issuer", "unknown_deployment"} else 400
+    )
     return render(
         request,
         "lti/refused.html",
@@ -158,7 +160,9 @@ def _enter_course(request, identity, pending):
     course = selectors.course_by_id(pending["course_id"])
     services.grade_link_save(identity=identity, course=course, ags_claim=pending["ags"])
     if identity.identity_confirmed_at is None:
-        messages.info(request, "Before your certificate, confirm your legal name and license (Confirm your identity).")
+        messages.info(
+            request, "Before your certificate, confirm your legal name and license (Confirm your identity)."
+        )
     return redirect("course_detail", slug=course.slug)
 
 
@@ -167,7 +171,9 @@ def account(request):
     """First launch from an LMS: a new account from the LMS's details, or link the account she has."""
     pending = request.session.get("lti_pending")
     if not pending:
-        return render(request, "lti/refused.html", {"reason": "No LMS launch is in progress.", "code": ""}, status=400)
+        return render(
+            request, "lti/refused.html", {"reason": "No LMS launch is in progress.", "code": ""}, status=400
+        )
     platform = services.platform_for_pending(pending)
     link_form = LinkAccountForm(request.POST if request.POST.get("action") == "link" else None)
     error = None
@@ -199,12 +205,15 @@ def account(request):
 @require_http_methods(["GET", "POST"])
 def identity_confirm(request):
     form = IdentityConfirmForm(
-        request.POST or None, initial={"first_name": request.user.first_name, "last_name": request.user.last_name}
+        request.POST or None,
+        initial={"first_name": request.user.first_name, "last_name": request.user.last_name},
     )
     has_license = request.user.licenses.exists()
     if request.method == "POST" and form.is_valid() and has_license:
         services.identity_confirm(
-            user=request.user, first_name=form.cleaned_data["first_name"], last_name=form.cleaned_data["last_name"]
+            user=request.user,
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
         )
         messages.success(request, "Thank you: your certificate will carry this name and license.")
         return redirect("dashboard")
@@ -228,7 +237,9 @@ def _deep_link_launch(request):
 def deep_link(request):
     """The educator picks a course for her LMS course."""
     if _deep_link_launch(request) is None:
-        return render(request, "lti/refused.html", {"reason": "No deep-linking request is in progress."}, status=400)
+        return render(
+            request, "lti/refused.html", {"reason": "No deep-linking request is in progress."}, status=400
+        )
     return render(request, "lti/deep_link.html", {"courses": selectors.courses_to_link()})
 
 
@@ -236,7 +247,9 @@ def deep_link(request):
 def deep_link_respond(request):
     message_launch = _deep_link_launch(request)
     if message_launch is None:
-        return render(request, "lti/refused.html", {"reason": "No deep-linking request is in progress."}, status=400)
+        return render(
+            request, "lti/refused.html", {"reason": "No deep-linking request is in progress."}, status=400
+        )
     course = selectors.course_for_launch(request.POST.get("course", ""))
     if course is None:
         return render(request, "lti/refused.html", {"reason": REASONS["unknown_course"]}, status=400)
@@ -254,4 +267,6 @@ def deep_link_respond(request):
     ]["deep_link_return_url"]
     del request.session["lti_deep_link_id"]
     request.lti_form_action = [origin_of(return_url)]
-    return render(request, "lti/deep_link_return.html", {"return_url": return_url, "token": token, "course": course})
+    return render(
+        request, "lti/deep_link_return.html", {"return_url": return_url, "token": token, "course": course}
+    )

@@ -243,7 +243,9 @@ def _grade(attempt, *, now, late):
     attempt.submitted_late = late
     attempt.save(update_fields=["score", "percent", "passed", "submitted_at", "submitted_late"])
     if attempt.passed:  # the LMS that launched the course gets the score (lti/); never blocks grading
-        transaction.on_commit(partial(lti_post_test_passed, attempt.user_id, attempt.quiz.course_id, attempt.percent))
+        transaction.on_commit(
+            partial(lti_post_test_passed, attempt.user_id, attempt.quiz.course_id, attempt.percent)
+        )
     return attempt
 
 

@@ -62,7 +62,9 @@ def lms_site(httpserver, live_server, settings, tmp_path, transactional_db):
     def auth(request):
         query = parse_qs(urlsplit(request.url).query)
         body = platform.claims(nonce=query["nonce"][0])
-        return auto_post(query["redirect_uri"][0], {"id_token": platform.sign(body), "state": query["state"][0]})
+        return auto_post(
+            query["redirect_uri"][0], {"id_token": platform.sign(body), "state": query["state"][0]}
+        )
 
     httpserver.expect_request("/auth").respond_with_handler(auth)
     return platform

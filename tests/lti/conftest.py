@@ -1,5 +1,6 @@
 import pytest
 
+from tests.certificates.conftest import post_test  # noqa: F401  (the post-test fixture)
 from tests.lti.platform import TestPlatform
 
 

@@ -24,7 +24,10 @@ INSTRUCTOR_ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 
 class TestPlatform:
     __test__ = False  # a helper, not a test class
-    def __init__(self, server, *, issuer="https://lms.hospital.test", client_id="ce-tool-1", deployment_id="dep-1"):
+
+    def __init__(
+        self, server, *, issuer="https://lms.hospital.test", client_id="ce-tool-1", deployment_id="dep-1"
+    ):
         self.server = server
         self.issuer, self.client_id, self.deployment_id = issuer, client_id, deployment_id
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

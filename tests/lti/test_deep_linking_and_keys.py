@@ -57,7 +57,9 @@ def test_deep_linking_refuses_a_course_it_does_not_offer(client, lms, course):
     assert client.post("/lti/deep-link/respond/", {"course": course.slug}).status_code == 400
 
 
-def test_a_rotated_key_keeps_verifying_during_the_overlap_and_then_leaves_the_jwks(client, lms, course, settings):
+def test_a_rotated_key_keeps_verifying_during_the_overlap_and_then_leaves_the_jwks(
+    client, lms, course, settings
+):
     old_token = deep_link_response(client, lms, course)  # signed by the first key, "in flight"
     old_kid = jwt.get_unverified_header(old_token)["kid"]
     call_command("lti_keys", "--create")

@@ -28,7 +28,9 @@ def test_returning_launch_signs_the_same_account_in_without_a_question(client, l
     assert int(client.session["_auth_user_id"]) == Identity.objects.get().user.pk
 
 
-def test_a_nurse_links_her_existing_account_once_with_her_password(client, lms, course, learner, other_learner):
+def test_a_nurse_links_her_existing_account_once_with_her_password(
+    client, lms, course, learner, other_learner
+):
     lms.launch(client)
     wrong = client.post("/lti/account/", {"action": "link", "email": learner.email, "password": "nope"})
     assert wrong.status_code == 400 and b"do not match" in wrong.content
@@ -58,7 +60,8 @@ def test_launch_pages_may_be_framed_only_by_the_registered_platform(client, lms,
 
 def test_the_login_step_in_a_frame_checks_cookies_and_offers_a_new_window(client, lms):
     response = client.post(
-        "/lti/login/", {"iss": lms.issuer, "login_hint": "h", "client_id": lms.client_id, "target_link_uri": "x"}
+        "/lti/login/",
+        {"iss": lms.issuer, "login_hint": "h", "client_id": lms.client_id, "target_link_uri": "x"},
     )
     assert response.status_code == 200
     assert b'id="lti-new-window"' in response.content and b"lti1p3_new_window=1" in response.content

@@ -46,7 +46,9 @@ def test_the_login_step_from_an_unknown_issuer_is_refused(client, lms):
 
 
 def test_an_unknown_deployment_is_refused(client, lms, course):
-    response = lms.launch(client, body_changes={"https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-9"})
+    response = lms.launch(
+        client, body_changes={"https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-9"}
+    )
     assert_refused(response, "unknown_deployment", "deployment that is not registered", status=403)
 
 
@@ -69,7 +71,9 @@ def test_a_replayed_token_is_refused(client, lms, course):
 
 def test_a_nonce_the_tool_never_issued_is_refused(client, lms, course):
     state, _ = lms.login_step(client)
-    response = client.post("/lti/launch/", {"id_token": lms.sign(lms.claims(nonce="made-up")), "state": state})
+    response = client.post(
+        "/lti/launch/", {"id_token": lms.sign(lms.claims(nonce="made-up")), "state": state}
+    )
     assert_refused(response, "unknown_nonce", "not issued by this site", status=400)
 
 
@@ -92,10 +96,14 @@ def test_a_token_missing_a_required_claim_is_refused(client, lms, course, claim)
 
 def test_a_launch_without_the_login_state_is_refused(client, lms, course):
     _, nonce = lms.login_step(client)
-    response = client.post("/lti/launch/", {"id_token": lms.sign(lms.claims(nonce=nonce)), "state": "state-forged"})
+    response = client.post(
+        "/lti/launch/", {"id_token": lms.sign(lms.claims(nonce=nonce)), "state": "state-forged"}
+    )
     assert_refused(response, "state_not_found", "new window", status=400)
 
 
 def test_a_launch_for_an_unknown_course_is_refused(client, lms, course):
-    response = lms.launch(client, body_changes={"https://purl.imsglobal.org/spec/lti/claim/custom": {"course": "nope"}})
+    response = lms.launch(
+        client, body_changes={"https://purl.imsglobal.org/spec/lti/claim/custom": {"course": "nope"}}
+    )
     assert_refused(response, "unknown_course", "does not name a course", status=400)

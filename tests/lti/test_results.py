@@ -6,7 +6,7 @@ import pytest
 
 from certificates.services import CertificateError
 from lti.models import ScoreSend
-from tests.certificates.conftest import finish_course, pass_post_test, post_test  # noqa: F401
+from tests.certificates.conftest import finish_course, pass_post_test
 from tests.conftest import PASSWORD
 from tests.lti.platform import AGS, SCORE_SCOPE
 from tests.quizzes.conftest import complete_modules
@@ -20,7 +20,12 @@ def linked_launch(client, lms, learner, lineitem):
 
 
 def test_passing_the_post_test_and_the_certificate_send_scores_to_the_line_item(
-    client, lms, course, learner, post_test, django_capture_on_commit_callbacks  # noqa: F811
+    client,
+    lms,
+    course,
+    learner,
+    post_test,
+    django_capture_on_commit_callbacks,
 ):
     lineitem = lms.accept_scores()
     linked_launch(client, lms, learner, lineitem)
@@ -48,7 +53,12 @@ def test_passing_the_post_test_and_the_certificate_send_scores_to_the_line_item(
 
 
 def test_a_refused_score_is_retried_and_the_certificate_stands(
-    client, lms, course, learner, post_test, django_capture_on_commit_callbacks  # noqa: F811
+    client,
+    lms,
+    course,
+    learner,
+    post_test,
+    django_capture_on_commit_callbacks,
 ):
     lineitem = lms.accept_scores(fail_first=2)
     linked_launch(client, lms, learner, lineitem)
@@ -60,7 +70,12 @@ def test_a_refused_score_is_retried_and_the_certificate_stands(
 
 
 def test_an_unreachable_platform_never_blocks_the_certificate(
-    client, lms, course, learner, post_test, django_capture_on_commit_callbacks  # noqa: F811
+    client,
+    lms,
+    course,
+    learner,
+    post_test,
+    django_capture_on_commit_callbacks,
 ):
     linked_launch(client, lms, learner, "http://127.0.0.1:9/lineitems/1/lineitem")  # nothing listens there
     complete_modules(learner, course)
@@ -72,7 +87,10 @@ def test_an_unreachable_platform_never_blocks_the_certificate(
 
 
 def test_an_account_made_from_the_lms_gets_no_certificate_until_she_confirms_her_identity(
-    client, lms, course, post_test  # noqa: F811
+    client,
+    lms,
+    course,
+    post_test,
 ):
     lms.launch(client)
     client.post("/lti/account/", {"action": "create"})
@@ -88,7 +106,9 @@ def test_an_account_made_from_the_lms_gets_no_certificate_until_she_confirms_her
     from tests.factories import LicenseFactory
 
     LicenseFactory(user=user, state="FL", number="RN7654321")
-    confirmed = client.post("/lti/identity/", {"first_name": "Alison", "last_name": "Nguyen", "confirm": "on"})
+    confirmed = client.post(
+        "/lti/identity/", {"first_name": "Alison", "last_name": "Nguyen", "confirm": "on"}
+    )
     assert confirmed.status_code == 302
     from certificates.services import certificate_issue
 

@@ -4,7 +4,9 @@ from lti import keys
 
 
 class Command(BaseCommand):
-    help = "List the tool's LTI keys; --create makes a new signing key (rotation); --prune deletes retired ones."
+    help = (
+        "List the tool's LTI keys; --create makes a new signing key (rotation); --prune deletes retired ones."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--create", action="store_true", help="make a new key; it signs from now on")
@@ -19,5 +21,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Deleted {name}.")
         published = {key.kid for key in keys.published_keys()}
         for index, key in enumerate(keys.all_keys()):
-            state = "signing" if index == 0 else ("published (overlap)" if key.kid in published else "retired")
+            state = (
+                "signing" if index == 0 else ("published (overlap)" if key.kid in published else "retired")
+            )
             self.stdout.write(f"{key.kid}  created {key.created_at:%Y-%m-%d %H:%M:%S} UTC  {state}")
