@@ -18,7 +18,7 @@ from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoMessageLaunch,
 from pylti1p3.contrib.django.cookie import DjangoCookieService
 from pylti1p3.contrib.django.request import DjangoRequest
 from pylti1p3.deep_link_resource import DeepLinkResource
-from pylti1p3.exception import LtiException
+from pylti1p3.exception import LtiException, OIDCException
 from pylti1p3.lineitem import LineItem
 
 from lti import keys, selectors, services
@@ -66,7 +66,7 @@ def jwks(request):
 
 
 @csrf_exempt  # the LMS posts here; the OIDC state and nonce protect the exchange
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def oidc_login(request):
     conf = PlatformToolConf()
     params = request.POST if request.method == "POST" else request.GET
@@ -74,7 +74,7 @@ def oidc_login(request):
     oidc = DjangoOIDCLogin(request, conf, cookie_service=cookies, launch_data_storage=_storage())
     try:
         auth_url = oidc.get_redirect_object(launch_url()).get_redirect_url()
-    except LtiException as error:
+    except (LtiException, OIDCException) as error:
         return _refused(request, error, conf, issuer=params.get("iss", ""))
     request.lti_frame_origins = conf.platform.allowed_frame_origins()
     if params.get("lti1p3_new_window"):
@@ -166,7 +166,7 @@ def _enter_course(request, identity, pending):
     return redirect("course_detail", slug=course.slug)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def account(request):
     """First launch from an LMS: a new account from the LMS's details, or link the account she has."""
     pending = request.session.get("lti_pending")
@@ -202,7 +202,7 @@ def account(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def identity_confirm(request):
     form = IdentityConfirmForm(
         request.POST or None,
