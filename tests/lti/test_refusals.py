@@ -107,3 +107,18 @@ def test_a_launch_for_an_unknown_course_is_refused(client, lms, course):
         client, body_changes={"https://purl.imsglobal.org/spec/lti/claim/custom": {"course": "nope"}}
     )
     assert_refused(response, "unknown_course", "does not name a course", status=400)
+
+
+def test_the_nonce_cleanup_forgets_only_nonces_older_than_any_token(lms):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from lti.models import UsedNonce
+
+    old = UsedNonce.objects.create(platform=lms.registration, nonce="old")
+    UsedNonce.objects.filter(pk=old.pk).update(used_at=timezone.now() - timedelta(days=3))
+    UsedNonce.objects.create(platform=lms.registration, nonce="recent")
+    call_command("lti_nonces_cleanup")
+    assert list(UsedNonce.objects.values_list("nonce", flat=True)) == ["recent"]
