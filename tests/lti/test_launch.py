@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from lti.models import Identity
 from tests.conftest import PASSWORD
@@ -66,3 +67,16 @@ def test_the_login_step_in_a_frame_checks_cookies_and_offers_a_new_window(client
     assert response.status_code == 200
     assert b'id="lti-new-window"' in response.content and b"lti1p3_new_window=1" in response.content
     assert "frame-ancestors https://lms.hospital.test" in response["Content-Security-Policy"]
+
+
+def test_over_https_the_lti_sessions_cookies_are_sent_samesite_none_so_they_survive_the_frame(
+    client, lms, course, learner
+):
+    lms.launch(client)
+    response = client.post("/lti/account/", {"action": "create"}, secure=True)
+    session_cookie = response.cookies["sessionid"]
+    assert session_cookie["samesite"] == "None" and session_cookie["secure"]
+    # A sign-in that did not come from an LMS keeps the site's Lax cookie.
+    other = Client()
+    signed_in = other.post("/accounts/login/", {"username": learner.email, "password": PASSWORD}, secure=True)
+    assert signed_in.cookies["sessionid"]["samesite"] == "Lax"
