@@ -99,3 +99,27 @@ def test_the_tool_refuses_to_be_framed_by_a_page_of_another_origin(page, lms_sit
     page.wait_for_timeout(1000)
     tool_frames = [f for f in page.frames if f.url.startswith(live_server.url)]
     assert not tool_frames or tool_frames[0].evaluate("() => document.body.innerText") == ""
+
+
+def test_the_lti_pages_a_nurse_meets_pass_axe(page, lms_site, httpserver, live_server):
+    from tests.browser.conftest import assert_accessible
+    from tests.factories import UserFactory
+
+    page.goto(f"{live_server.url}/lti/login/?iss=https://unknown.test&login_hint=h")
+    page.get_by_role("heading", name="This launch was refused").wait_for()
+    assert_accessible(page)
+
+    page.goto(httpserver.url_for("/course"))
+    page.frame_locator("#tool").get_by_role("heading", name="Welcome from Hospital LMS").wait_for()
+    tool_frame = next(f for f in page.frames if f.url.startswith(live_server.url))
+    page.goto(tool_frame.url)  # the same page, top-level, so axe can run on it
+    assert_accessible(page)
+
+    user = UserFactory(email="nurse@example.com")
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email address").fill(user.email)
+    page.locator("#id_password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/lti/identity/")
+    page.get_by_role("heading", name="Confirm your identity").wait_for()
+    assert_accessible(page)
