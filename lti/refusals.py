@@ -18,6 +18,10 @@ REASONS = {
         "Open the activity in a new window."
     ),
     "unknown_course": "The link does not name a course of this site.",
+    "tool_keys_missing": (
+        "This site is not ready for LTI launches yet: its administrator must create its key "
+        "(manage.py lti_keys --create)."
+    ),
     "invalid": "The launch request is not a valid LTI 1.3 launch.",
 }
 

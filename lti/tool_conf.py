@@ -1,5 +1,6 @@
 """pylti1p3's view of the registered platforms: a ToolConf backed by the Platform table and the key files."""
 
+from django.core.exceptions import ImproperlyConfigured
 from pylti1p3.deployment import Deployment as LibraryDeployment
 from pylti1p3.exception import LtiException
 from pylti1p3.registration import Registration
@@ -18,7 +19,10 @@ class LaunchRefused(LtiException):
 
 
 def registration_for(platform: Platform) -> Registration:
-    key = keys.current_key()
+    try:
+        key = keys.current_key()
+    except ImproperlyConfigured as error:
+        raise LaunchRefused("tool_keys_missing", str(error)) from error
     return (
         Registration()
         .set_issuer(platform.issuer)

@@ -49,9 +49,12 @@ def _refused(request, error, conf, *, issuer=""):
     services.refusal_record(code=code, detail=str(error), platform=platform, issuer=issuer)
     if platform is not None:
         request.lti_frame_origins = platform.allowed_frame_origins()
-    status = (
-        403 if code in {"bad_signature", "wrong_audience", "unknown_issuer", "unknown_deployment"} else 400
-    )
+    if code in {"bad_signature", "wrong_audience", "unknown_issuer", "unknown_deployment"}:
+        status = 403
+    elif code == "tool_keys_missing":
+        status = 503  # the site's own set-up, not the request, is at fault
+    else:
+        status = 400
     return render(
         request,
         "lti/refused.html",

@@ -122,3 +122,14 @@ def test_the_nonce_cleanup_forgets_only_nonces_older_than_any_token(lms):
     UsedNonce.objects.create(platform=lms.registration, nonce="recent")
     call_command("lti_nonces_cleanup")
     assert list(UsedNonce.objects.values_list("nonce", flat=True)) == ["recent"]
+
+
+def test_a_site_without_its_lti_key_says_so_instead_of_failing(client, lms, settings, tmp_path):
+    settings.LTI_KEY_DIR = str(tmp_path / "empty")
+    response = client.post(
+        "/lti/login/",
+        {"iss": lms.issuer, "login_hint": "h", "client_id": lms.client_id, "lti1p3_new_window": "1"},
+    )
+    assert response.status_code == 503
+    assert b"lti_keys --create" in response.content and b"Traceback" not in response.content
+    assert AuditEvent.objects.get(action="lti.launch_refused").data["reason"] == "tool_keys_missing"
