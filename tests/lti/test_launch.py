@@ -80,3 +80,11 @@ def test_over_https_the_lti_sessions_cookies_are_sent_samesite_none_so_they_surv
     other = Client()
     signed_in = other.post("/accounts/login/", {"username": learner.email, "password": PASSWORD}, secure=True)
     assert signed_in.cookies["sessionid"]["samesite"] == "Lax"
+
+
+def test_a_new_account_is_refused_when_the_lms_email_belongs_to_an_account_here(client, lms, course, learner):
+    lms.launch(client, email=learner.email)
+    response = client.post("/lti/account/", {"action": "create"})
+    assert response.status_code == 400 and b"link it with its password" in response.content
+    assert not Identity.objects.exists()
+    assert get_user_model().objects.filter(email__iexact=learner.email).count() == 1
