@@ -64,11 +64,14 @@ INSTALLED_APPS = [
     # its database backend: the queue is a table, so no broker runs beside PostgreSQL.
     "django_tasks",
     "django_tasks_db",
+    "lti",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "ce_course.middleware.ContentSecurityPolicyMiddleware",
+    # Above sessions, CSRF and X-Frame-Options: it adjusts their cookies and header for LTI frames.
+    "lti.middleware.LtiFrameMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -326,3 +329,10 @@ LOGGING = {
     # django-axes logs every log-out at INFO; lock-outs are logged at WARNING.
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# LTI 1.3 (lti/): the tool's RSA keys are PEM files in this directory, never in the database
+# (`manage.py lti_keys --create`); encrypted with LTI_KEY_PASSWORD when set. After a rotation the
+# previous key stays in /lti/jwks/ for LTI_KEY_OVERLAP_HOURS.
+LTI_KEY_DIR = os.environ.get("LTI_KEY_DIR", str(BASE_DIR / "lti-keys"))
+LTI_KEY_PASSWORD = os.environ.get("LTI_KEY_PASSWORD", "")
+LTI_KEY_OVERLAP_HOURS = int(os.environ.get("LTI_KEY_OVERLAP_HOURS", "72"))

@@ -8,6 +8,7 @@ commit, certificates/tasks.py).
 """
 
 import hashlib
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,6 +22,7 @@ from certificates.codes import new_verification_code, serial_for
 from certificates.models import Attestation, Certificate, CertificateLicense, Evaluation
 from certificates.tasks import certificate_email_enqueue
 from credentials.services import credential_issue, credential_revoke
+from lti.hooks import IDENTITY_UNCONFIRMED, lti_certificate_issued, lti_identity_unconfirmed
 from modules.models import Course, Enrollment
 from modules.selectors import course_progress
 from reports.services import roster_carry_forward
@@ -224,6 +226,8 @@ def certificate_issue(*, user, course, now=None):
             progress = course_progress(user=user, course=course)
             if progress.certificate is not None:
                 return progress.certificate
+            if lti_identity_unconfirmed(user):
+                raise CertificateError(IDENTITY_UNCONFIRMED)
             if not progress.ready_for_certificate:
                 missing = [label for label in progress.missing if label != "Claim your certificate"]
                 raise CertificateError("Before your certificate: " + "; ".join(missing) + ".")
@@ -242,6 +246,7 @@ def certificate_issue(*, user, course, now=None):
             # The email is a background task (certificates/tasks.py), enqueued after the commit: a
             # slow or failing mail server neither delays the learner nor undoes her certificate.
             certificate_email_enqueue(certificate)
+            transaction.on_commit(partial(lti_certificate_issued, user.pk, course.pk))  # score to the LMS
             return certificate
     except IntegrityError:
         live = Certificate.objects.filter(user=user, course=course, revoked_at__isnull=True).first()

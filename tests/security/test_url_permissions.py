@@ -63,6 +63,14 @@ EXPECTED = {
     "roster_batch": row(302, 404, 404, 404, 200, 200),
     "activity_file": row(302, 404, 404, 404, 200, 200),
     "item_statistics": row(302, 404, 404, 200, 200, 200),
+    # LTI 1.3: public keys; the login step and the pages of a launch answer 400 without an LMS's request.
+    "lti_jwks": row(200, 200, 200, 200, 200, 200),
+    "lti_login": row(400, 400, 400, 400, 400, 400),
+    "lti_launch": row(405, 405, 405, 405, 405, 405),  # POST only: the LMS's auto-posting form
+    "lti_account": row(400, 400, 400, 400, 400, 400),
+    "lti_identity": row(302, 200, 200, 200, 200, 200),
+    "lti_deep_link": row(400, 400, 400, 400, 400, 400),
+    "lti_deep_link_respond": row(405, 405, 405, 405, 405, 405),
     "credentials_issuer": row(200, 200, 200, 200, 200, 200),
     "credentials_jwks": row(200, 200, 200, 200, 200, 200),
     "credentials_key": row(200, 200, 200, 200, 200, 200),
