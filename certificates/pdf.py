@@ -74,6 +74,7 @@ class CertificateData:
     nurse_planner_name: str
     nurse_planner_credentials: str
     title_note: str = ""
+    joint_providership_statement: str = ""
 
 
 class CertificateLayoutError(ValueError):
@@ -425,6 +426,9 @@ class CertificateRenderer:
             blocks.append(
                 text_block(statement, fonts.serif, small_size, MUTED, SMALL_PRINT_WIDTH, gap=10, stretch=1)
             )
+        joint = clean(data.joint_providership_statement)
+        if joint:  # only jointly provided courses: every other certificate lays out as before
+            blocks.append(text_block(joint, fonts.serif, small_size, MUTED, SMALL_PRINT_WIDTH, gap=5))
         parts = [clean(part) for part in (data.provider_address, data.provider_web_address) if clean(part)]
         provider = SEPARATOR.join([f"Provider: {clean(data.provider_name)}", *parts])
         blocks.append(text_block(provider, fonts.serif, small_size, INK, SMALL_PRINT_WIDTH, gap=5))

@@ -127,13 +127,15 @@ def course_printed_fields(course):
     Also used by reports.seeding, which copies it once for every seeded certificate.
     """
     planner = course.planners.filter(is_nurse_planner=True).first()
+    provider = course.provider  # read now: a later change to the provider prints on later certificates only
     return {
         "course_title": course.title,
-        "provider_name": course.provider_name,
-        "provider_address": course.provider_address,
-        "provider_web_address": course.provider_web_address,
-        "provider_approval_number": course.provider_approval_number,
-        "accreditation_statement": course.accreditation_statement,
+        "provider_name": provider.legal_name,
+        "provider_address": provider.address,
+        "provider_web_address": provider.web_address,
+        "provider_approval_number": provider.approval_number,
+        "accreditation_statement": provider.accreditation_statement,
+        "joint_providership_statement": course.joint_providership_statement(),
         "contact_hours": course.contact_hours,
         "nurse_planner_name": planner.name if planner else "",
         "nurse_planner_credentials": planner.credentials if planner else "",
@@ -170,6 +172,7 @@ def certificate_data(certificate):
         provider_web_address=certificate.provider_web_address,
         provider_approval_number=certificate.provider_approval_number,
         accreditation_statement=certificate.accreditation_statement,
+        joint_providership_statement=certificate.joint_providership_statement,
         issued_at=timezone.localdate(certificate.issued_at),
         nurse_planner_name=certificate.nurse_planner_name,
         nurse_planner_credentials=certificate.nurse_planner_credentials,
@@ -225,6 +228,12 @@ def certificate_issue(*, user, course, now=None):
             progress = course_progress(user=user, course=course)
             if progress.certificate is not None:
                 return progress.certificate
+            if course.is_expired(timezone.localdate(now)):
+                # Enduring material past its expiry stays readable but awards no credit (ANCC).
+                raise CertificateError(
+                    f"This course expired on {course.expiry_date:%B %-d, %Y} and no longer awards "
+                    "certificates or contact hours."
+                )
             if not progress.ready_for_certificate:
                 missing = [label for label in progress.missing if label != "Claim your certificate"]
                 raise CertificateError("Before your certificate: " + "; ".join(missing) + ".")
