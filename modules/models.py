@@ -526,7 +526,8 @@ class CommercialSupport(models.Model):
         ordering = ["supporter__name", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gt=Decimal("0")) | ~Q(in_kind_description=""),
+                # amount__isnull: a NULL amount makes "amount > 0" unknown, which a CHECK lets through.
+                condition=Q(amount__isnull=False, amount__gt=Decimal("0")) | ~Q(in_kind_description=""),
                 name="support_amount_or_in_kind",
             ),
             models.CheckConstraint(

@@ -124,7 +124,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='commercialsupport',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', Decimal('0')), models.Q(('in_kind_description', ''), _negated=True), _connector='OR'), name='support_amount_or_in_kind'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('amount__gt', Decimal('0')), ('amount__isnull', False)), models.Q(('in_kind_description', ''), _negated=True), _connector='OR'), name='support_amount_or_in_kind'),
         ),
         migrations.AddConstraint(
             model_name='commercialsupport',
