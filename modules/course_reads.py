@@ -75,7 +75,7 @@ def _frozen(course, modules):
 def _with_disclosures(courses):
     """The query reading courses to freeze: their provider, joint providers and supporters with them."""
     return courses.select_related("quiz", "provider").prefetch_related(
-        "joint_providers", "commercial_support__supporter"
+        "joint_providers", "support_records__supporter"
     )
 
 

@@ -130,7 +130,7 @@ class Course(models.Model):
         return "\n\n".join(joint.statement for joint in self.joint_providers.all())
 
     def commercial_support_disclosure(self):
-        return commercial_support_text(list(self.commercial_support.all()))
+        return commercial_support_text(list(self.support_records.all()))
 
     # cached_property: the courses and modules kept per worker (modules.selectors) work their
     # URLs out once, instead of a {% url %} lookup on every page.
@@ -512,7 +512,7 @@ class JointProvider(models.Model):
 class CommercialSupport(models.Model):
     """One supporter's financial or in-kind contribution, under a written agreement."""
 
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="commercial_support")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="support_records")
     supporter = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="support_given")
     amount = models.DecimalField(
         "monetary amount (USD)", max_digits=12, decimal_places=2, null=True, blank=True

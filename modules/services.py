@@ -423,7 +423,7 @@ def course_duplicate(*, course):
     copy.is_published = False
     copy.previous_version = source
     copy.save()
-    for related in (source.planners.all(), source.joint_providers.all(), source.commercial_support.all()):
+    for related in (source.planners.all(), source.joint_providers.all(), source.support_records.all()):
         for row in related:
             row.pk = None
             row.course = copy

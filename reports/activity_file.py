@@ -317,7 +317,7 @@ class ActivityFile:
             ),
             *self.paragraphs(course.disclosure_mitigation, "None needed."),
             Paragraph("<b>Commercial support</b>", self.sheet.body),
-            *self.paragraphs(commercial_support_text(list(course.commercial_support.all()))),
+            *self.paragraphs(commercial_support_text(list(course.support_records.all()))),
             *[
                 Paragraph(
                     markup(
@@ -326,7 +326,7 @@ class ActivityFile:
                     ),
                     self.sheet.body,
                 )
-                for support in course.commercial_support.all()
+                for support in course.support_records.all()
             ],
         ]
 

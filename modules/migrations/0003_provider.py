@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
                 ('in_kind_description', models.TextField(blank=True, help_text='What was given in kind, if anything.')),
                 ('agreement_date', models.DateField(help_text='Date the written agreement was signed.')),
                 ('signatories', models.TextField(help_text='Who signed the agreement, for the provider and the supporter.')),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='commercial_support', to='modules.course')),
+                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='support_records', to='modules.course')),
                 ('supporter', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='support_given', to='modules.organization')),
             ],
             options={

@@ -285,7 +285,7 @@ def fake_course(**overrides) -> SimpleNamespace:
         "contact_hours_calculation": "52 minutes of study, 5 of post-test and 3 of evaluation: 60 minutes.",
         "disclosure_relationships": "No planner has a relevant financial relationship.",
         "disclosure_mitigation": "No mitigation was needed.",
-        "commercial_support": Related([]),
+        "support_records": Related([]),
         "joint_providers": Related([]),
         "last_review_date": None,
         "provider": SimpleNamespace(ce_broker_provider_number=""),
