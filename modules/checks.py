@@ -4,7 +4,7 @@ from django.core.checks import Warning, register
 from django.db import DatabaseError
 
 
-@register(deploy=True)
+@register("providers", deploy=True)
 def example_provider_not_in_use(app_configs, **kwargs):
     from modules.models import Provider
 
