@@ -228,7 +228,13 @@ class CourseAdmin(AuditedAdminMixin, admin.ModelAdmin):
             if form.is_valid():
                 data = form.cleaned_data
                 modules = data["modules"]
-                if "save" in request.POST:
+                if "save" not in request.POST:
+                    # The uploaded file is not sent again: the article goes on in the text box,
+                    # where the author can also move split points.
+                    bound = request.POST.copy()
+                    bound["article_text"] = data["article_text"]
+                    form = ArticleUploadForm(bound)
+                else:
                     try:
                         arranged = arrange_modules(
                             modules,

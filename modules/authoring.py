@@ -24,13 +24,14 @@ def article_text(upload_bytes):
 def arrange_modules(modules, titles, order):
     """`modules` retitled (a blank title keeps the heading) and sorted by the author's order numbers.
 
-    Ties keep the article's order, so an author moves one module by giving it one number.
+    An author moves a module by giving it the place it should take: on a tie, the module whose
+    number was changed goes first, then the article's order.
     """
     if len(titles) != len(modules) or len(order) != len(modules):
         raise ContentError("The article changed since the preview: preview it again.")
     arranged = [
-        (position, index, replace(module, title=(title.strip() or module.title)[:200]))
+        (position, position == index + 1, index, replace(module, title=(title.strip() or module.title)[:200]))
         for index, (module, title, position) in enumerate(zip(modules, titles, order, strict=True))
     ]
-    arranged.sort(key=lambda item: (item[0], item[1]))
-    return [module for _position, _index, module in arranged]
+    arranged.sort(key=lambda item: item[:3])
+    return [item[3] for item in arranged]

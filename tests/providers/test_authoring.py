@@ -52,6 +52,7 @@ def test_the_preview_lists_the_modules_the_article_will_be_split_into(author_cli
     for title in ("Assessment", "Cleaning", "Dressing"):
         assert f'value="{title}"' in page
     assert "Save as a draft course" in page and not Course.objects.exists()
+    assert "Rinse with saline." in page  # the article goes on in the text box for the next step
 
 
 def test_saving_with_a_new_order_and_title_creates_an_unpublished_draft(author_client):
