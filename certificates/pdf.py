@@ -25,6 +25,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import landscape, letter
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -75,6 +76,9 @@ class CertificateData:
     nurse_planner_credentials: str
     title_note: str = ""
     joint_providership_statement: str = ""
+    signature_image: bytes = (
+        b""  # the nurse planner's signature (PNG, JPEG or WebP), when the provider has one
+    )
 
 
 class CertificateLayoutError(ValueError):
@@ -454,6 +458,18 @@ class CertificateRenderer:
         canvas.setStrokeColor(INK)
         canvas.setLineWidth(0.7)
         canvas.line(SIGNATURE_LEFT, SIGNATURE_Y, SIGNATURE_RIGHT, SIGNATURE_Y)
+        if data.signature_image:
+            # Standing on the line, at most 36 pt high: the body's floor (BODY_FLOOR) is above it.
+            canvas.drawImage(
+                ImageReader(io.BytesIO(data.signature_image)),
+                SIGNATURE_LEFT,
+                SIGNATURE_Y + 2,
+                width=SIGNATURE_RIGHT - SIGNATURE_LEFT,
+                height=36,
+                preserveAspectRatio=True,
+                anchor="sw",
+                mask="auto",
+            )
         planner = name_with_credentials(data.nurse_planner_name, data.nurse_planner_credentials)
         width = SIGNATURE_RIGHT - SIGNATURE_LEFT + 60
         draw_left(canvas, planner, fonts.serif, 11, SIGNATURE_LEFT, SIGNATURE_Y - 15, INK, max_width=width)

@@ -10,6 +10,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.storage import storages
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -136,10 +137,24 @@ def course_printed_fields(course):
         "provider_approval_number": provider.approval_number,
         "accreditation_statement": provider.accreditation_statement,
         "joint_providership_statement": course.joint_providership_statement(),
+        "nurse_planner_signature_file": _printable_signature(provider),
         "contact_hours": course.contact_hours,
         "nurse_planner_name": planner.name if planner else "",
         "nurse_planner_credentials": planner.credentials if planner else "",
     }
+
+
+def _printable_signature(provider):
+    """The signature file's name when the PDF can draw it; an SVG signature is not printed (no renderer)."""
+    name = provider.nurse_planner_signature.name if provider.nurse_planner_signature else ""
+    return "" if name.endswith(".svg") else name
+
+
+def _signature_bytes(name):
+    if not name:
+        return b""
+    with storages["default"].open(name, "rb") as stored:
+        return stored.read()
 
 
 def _printed_fields(user, course, completion_date):
@@ -173,6 +188,7 @@ def certificate_data(certificate):
         provider_approval_number=certificate.provider_approval_number,
         accreditation_statement=certificate.accreditation_statement,
         joint_providership_statement=certificate.joint_providership_statement,
+        signature_image=_signature_bytes(certificate.nurse_planner_signature_file),
         issued_at=timezone.localdate(certificate.issued_at),
         nurse_planner_name=certificate.nurse_planner_name,
         nurse_planner_credentials=certificate.nurse_planner_credentials,

@@ -133,3 +133,26 @@ def test_check_deploy_warns_while_published_courses_print_the_example_provider(c
     course.provider.is_example = False
     course.provider.save()
     call_command("check", "--deploy", "--fail-level", "WARNING", "--tag", "providers")
+
+
+def test_the_nurse_planners_signature_image_prints_on_certificates_issued_after_it_is_uploaded(
+    passed_learner, course, post_test, settings, tmp_path
+):
+    from modules.images import clean_image
+    from modules.services import provider_image_save
+    from tests.modules.image_fixtures import png_bytes
+
+    settings.MEDIA_ROOT = tmp_path
+    first = finish_course(passed_learner, course)
+    assert not PdfReader(io.BytesIO(bytes(first.pdf))).pages[0].images
+    provider_image_save(
+        provider=course.provider,
+        images={"nurse_planner_signature": clean_image(png_bytes(size=(300, 60)), "image/png")},
+    )
+
+    second = finish_course(second_learner_passes(course, post_test), course)
+
+    assert second.nurse_planner_signature_file.startswith("images/provider-nurse-planner-signature-")
+    assert len(PdfReader(io.BytesIO(bytes(second.pdf))).pages[0].images) == 1
+    first.refresh_from_db()
+    assert first.nurse_planner_signature_file == ""
