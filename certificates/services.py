@@ -137,7 +137,6 @@ def course_printed_fields(course):
         "provider_approval_number": provider.approval_number,
         "accreditation_statement": provider.accreditation_statement,
         "joint_providership_statement": course.joint_providership_statement(),
-        "nurse_planner_signature_file": _printable_signature(provider),
         "contact_hours": course.contact_hours,
         "nurse_planner_name": planner.name if planner else "",
         "nurse_planner_credentials": planner.credentials if planner else "",
@@ -163,6 +162,8 @@ def _printed_fields(user, course, completion_date):
         "learner_name": user.legal_name,
         "learner_credentials": user.credentials,
         "completion_date": completion_date,
+        # A file name, not text: kept out of course_printed_fields, whose values are renderer input.
+        "nurse_planner_signature_file": _printable_signature(course.provider),
         **course_printed_fields(course),
     }
 
