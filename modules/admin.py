@@ -102,13 +102,15 @@ class CourseAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "slug",
+        "provider",
         "contact_hours",
         "is_published",
         "release_date",
         "expiry_date",
         "module_count",
     ]
-    list_filter = ["is_published"]
+    list_filter = ["is_published", "provider"]
+    list_select_related = ["provider"]
     search_fields = ["title", "slug", "summary", "ce_broker_course_number"]
     prepopulated_fields = {"slug": ["title"]}
     # A provider's web address typed without a scheme is an https address (Django 6's default).
@@ -303,6 +305,9 @@ def _order(value):
 
 class ProviderAdminForm(forms.ModelForm):
     """The provider's details; the logo and signature are re-encoded or sanitised here (as images are)."""
+
+    # Typed without a scheme, a web address is an https one (Django 6's default).
+    web_address = forms.URLField(required=False, assume_scheme="https", max_length=200)
 
     logo_upload = forms.FileField(
         label="logo",

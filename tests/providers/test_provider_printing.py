@@ -108,6 +108,13 @@ def test_an_expired_course_stays_readable_for_an_enrolled_nurse_and_says_why_no_
     assert client.get(reverse("module_detail", args=[course.slug, module.slug])).status_code == 200
 
 
+def test_an_expired_course_offers_no_enrolment_to_a_nurse_not_enrolled(client, learner, course):
+    expire(course)
+    client.force_login(learner)
+    page = client.get(reverse("course_detail", args=[course.slug])).content.decode()
+    assert "This course expired on" in page and "Enrol in this course" not in page
+
+
 def test_the_catalogue_hides_an_expired_course(client, course):
     assert course.title in client.get(reverse("catalogue")).content.decode()
     expire(course)
