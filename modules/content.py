@@ -66,6 +66,10 @@ FLAT_PROVIDER_KEYS = {
     "provider_approval_number": "approval_number",
     "accreditation_statement": "accreditation_statement",
 }
+# [[joint_providers]] and [[commercial_support]] of course.toml; organizations are named, and made
+# when the site has none of that name (ineligible_company says how to mark a new one).
+JOINT_PROVIDER_FIELDS = {"organization", "ineligible_company", "role", "agreement_date", "statement"}
+SUPPORT_FIELDS = {"supporter", "ineligible_company", "amount", "in_kind", "agreement_date", "signatories"}
 PLANNER_FIELDS = ("name", "credentials", "role", "is_nurse_planner", "financial_relationships")
 
 
@@ -108,6 +112,8 @@ class CourseSpec:
     folder: Path | None = field(default=None, compare=False)
     images: tuple[ImageSpec, ...] = ()
     provider: dict = field(default_factory=dict)
+    joint_providers: tuple[dict, ...] = ()
+    commercial_support: tuple[dict, ...] = ()
 
 
 def read_course_folder(folder) -> CourseSpec:
@@ -161,7 +167,31 @@ def read_course_folder(folder) -> CourseSpec:
         folder=folder,
         images=read_images_file(folder),
         provider=read_provider(meta, meta_path),
+        joint_providers=_records(meta, meta_path, "joint_providers", JOINT_PROVIDER_FIELDS, "organization"),
+        commercial_support=_records(meta, meta_path, "commercial_support", SUPPORT_FIELDS, "supporter"),
     )
+
+
+def _records(meta, meta_path, name, allowed, organization_key):
+    """The [[name]] tables as dicts, dates checked and amounts as Decimals."""
+    tables = meta.get(name, [])
+    if not isinstance(tables, list):
+        raise ContentError(f"{meta_path}: write {name} as [[{name}]] tables.")
+    records = []
+    for index, table in enumerate(tables, start=1):
+        where = f"{meta_path}: {name} {index}"
+        unknown = set(table) - allowed
+        if unknown:
+            raise ContentError(f"{where} has unknown field(s): {', '.join(sorted(unknown))}.")
+        if not table.get(organization_key):
+            raise ContentError(f"{where} has no {organization_key}.")
+        if not isinstance(table.get("agreement_date"), date):
+            raise ContentError(f"{where}: agreement_date must be a TOML date such as 2026-01-15.")
+        record = dict(table)
+        if "amount" in record:
+            record["amount"] = _decimal(record["amount"], where, "amount")
+        records.append(record)
+    return tuple(records)
 
 
 def read_provider(meta, meta_path):

@@ -60,6 +60,29 @@ def course_document(course):
         "ce_broker_provider_number": provider.ce_broker_provider_number,
         "accreditation_statement": provider.accreditation_statement,
     }
+    doc["joint_providers"] = [
+        {
+            "organization": j.organization.name,
+            "ineligible_company": j.organization.is_ineligible_company,
+            "role": j.role,
+            "agreement_date": j.agreement_date,
+            "statement": j.statement,
+        }
+        for j in course.joint_providers.select_related("organization").order_by("pk")
+    ]
+    doc["commercial_support"] = []
+    for support in course.support_records.select_related("supporter").order_by("pk"):
+        record = {
+            "supporter": support.supporter.name,
+            "ineligible_company": support.supporter.is_ineligible_company,
+            "agreement_date": support.agreement_date,
+            "signatories": support.signatories,
+        }
+        if support.amount is not None:
+            record["amount"] = str(support.amount)
+        if support.in_kind_description:
+            record["in_kind"] = support.in_kind_description
+        doc["commercial_support"].append(record)
     doc["planners"] = [
         {
             "name": p.name,

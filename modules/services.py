@@ -19,11 +19,14 @@ from modules.content_cache import content_forget
 from modules.images import ImageRefused, clean_image
 from modules.markdown import UnknownImage
 from modules.models import (
+    CommercialSupport,
     Course,
     Enrollment,
     Image,
+    JointProvider,
     Module,
     ModuleProgress,
+    Organization,
     Planner,
     Provider,
     render_markdown_with_images,
@@ -205,6 +208,7 @@ def course_load(*, spec, report=None):
         report.unchanged.append(f"course {spec.slug}")
 
     _load_planners(course, spec.planners, report)
+    _load_disclosure_records(course, spec, report)
     # Images first: module bodies place them by key.
     for image_spec in spec.images:
         _load_image(image_spec, report)
@@ -343,6 +347,61 @@ def _load_planners(course, planners, report):
     course.planners.all().delete()
     Planner.objects.bulk_create([Planner(course=course, **p) for p in wanted])
     report.updated.append(f"planners of {course.slug} ({len(wanted)})")
+
+
+def _organization(name, is_ineligible):
+    """The organization of that name; a new one is marked as the folder says, an existing one is kept."""
+    organization = Organization.objects.filter(name=name).first()
+    if organization is None:
+        organization = Organization.objects.create(name=name, is_ineligible_company=is_ineligible)
+    return organization
+
+
+def _load_disclosure_records(course, spec, report):
+    """Replace the course's joint providers and commercial support with the folder's, when they differ.
+
+    Each record is validated as the admin form would (an ineligible company as joint provider is
+    refused with the reason); the database triggers stand behind that.
+    """
+    wanted_joint = [
+        JointProvider(
+            course=course,
+            organization=_organization(r["organization"], r.get("ineligible_company", False)),
+            role=r.get("role", ""),
+            agreement_date=r["agreement_date"],
+            statement=r.get("statement", ""),
+        )
+        for r in spec.joint_providers
+    ]
+    wanted_support = [
+        CommercialSupport(
+            course=course,
+            supporter=_organization(r["supporter"], r.get("ineligible_company", False)),
+            amount=r.get("amount"),
+            in_kind_description=r.get("in_kind", ""),
+            agreement_date=r["agreement_date"],
+            signatories=r.get("signatories", ""),
+        )
+        for r in spec.commercial_support
+    ]
+    for model, wanted, fields in (
+        (JointProvider, wanted_joint, ("organization_id", "role", "agreement_date", "statement")),
+        (
+            CommercialSupport,
+            wanted_support,
+            ("supporter_id", "amount", "in_kind_description", "agreement_date", "signatories"),
+        ),
+    ):
+        current = model.objects.filter(course=course).order_by("pk")
+        if [tuple(getattr(r, f) for f in fields) for r in current] == [
+            tuple(getattr(r, f) for f in fields) for r in wanted
+        ]:
+            continue
+        current.delete()
+        for record in wanted:
+            record.full_clean()
+            record.save()
+        report.updated.append(f"{model._meta.verbose_name_plural} of {course.slug} ({len(wanted)})")
 
 
 def _load_modules(course, module_specs, report):

@@ -1,6 +1,7 @@
 """Authoring in the admin: a course from an uploaded article, a new version, an export to files."""
 
 import io
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -173,3 +174,66 @@ def test_a_course_folder_provider_is_created_once_and_never_overwritten(tmp_path
     provider.refresh_from_db()
     assert provider.address == "Edited by the admin"
     assert "the site's are kept" in out.getvalue()
+
+
+def test_joint_providers_and_commercial_support_go_out_with_the_export_and_back_in(
+    client, admin_user, course, tmp_path
+):
+    from datetime import date
+    from decimal import Decimal
+
+    from modules.models import CommercialSupport
+
+    partner = OrganizationFactory(name="State Nurses Association")
+    acme = OrganizationFactory(name="Acme Pharma", is_ineligible_company=True)
+    JointProvider.objects.create(
+        course=course,
+        organization=partner,
+        role="Co-plans",
+        agreement_date=date(2026, 1, 2),
+        statement="Jointly.",
+    )
+    CommercialSupport.objects.create(
+        course=course,
+        supporter=acme,
+        amount=Decimal("1250.00"),
+        agreement_date=date(2026, 1, 3),
+        signatories="Jordan Example; Sam Smith",
+    )
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:modules_course_export", args=[course.pk]))
+    zipfile.ZipFile(io.BytesIO(response.content)).extractall(tmp_path)
+    before = course.commercial_support_disclosure(), course.joint_providership_statement()
+    course.joint_providers.all().delete()
+    course.support_records.all().delete()
+
+    call_command("load_course", str(tmp_path / course.slug), stdout=io.StringIO())
+
+    assert (course.commercial_support_disclosure(), course.joint_providership_statement()) == before
+    support = course.support_records.get()
+    assert (support.supporter, support.amount, support.signatories) == (
+        acme,
+        Decimal("1250.00"),
+        "Jordan Example; Sam Smith",
+    )
+    out = io.StringIO()
+    call_command("load_course", str(tmp_path / course.slug), stdout=out)  # idempotent
+    assert course.support_records.get().pk == support.pk
+
+
+def test_a_folder_naming_an_ineligible_company_as_joint_provider_is_refused_with_the_reason(course, tmp_path):
+    from django.core.management.base import CommandError
+
+    folder = tmp_path / "c"
+    shutil.copytree(SHIPPED, folder)
+    text = (folder / "course.toml").read_text()
+    text = text.replace(
+        "\n[provider]",
+        '\n[[joint_providers]]\norganization = "Acme Pharma"\nineligible_company = true\nrole = "Co-plans"\n'
+        'agreement_date = 2026-01-02\nstatement = "Jointly."\n\n[provider]',
+        1,
+    )
+    (folder / "course.toml").write_text(text)
+    with pytest.raises(CommandError, match="Acme Pharma is an ineligible company"):
+        call_command("load_course", str(folder), stdout=io.StringIO())
+    assert not Course.objects.filter(slug="proximal-hamstring-tendinopathy").exists()
