@@ -244,6 +244,8 @@ STATICFILES_DIRS = [
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", str(2 * 1024 * 1024)))
+# The provider's logo and nurse planner's signature: small images, so a smaller limit.
+PROVIDER_IMAGE_MAX_BYTES = int(os.environ.get("PROVIDER_IMAGE_MAX_BYTES", str(512 * 1024)))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

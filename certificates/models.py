@@ -78,6 +78,10 @@ class Certificate(models.Model):
     provider_web_address = models.CharField(max_length=200, blank=True)
     provider_approval_number = models.CharField(max_length=60, blank=True)
     accreditation_statement = models.TextField()
+    joint_providership_statement = models.TextField(blank=True, default="")
+    # The stored file of the provider's signature image at issue: hash-named and never overwritten
+    # (modules.services.image_file_store), so a re-render prints the signature of the day of issue.
+    nurse_planner_signature_file = models.CharField(max_length=255, blank=True, default="")
     contact_hours = models.DecimalField(max_digits=5, decimal_places=2)
     completion_date = models.DateField()
     nurse_planner_name = models.CharField(max_length=200, blank=True)

@@ -12,6 +12,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -128,17 +129,32 @@ def course_printed_fields(course):
     Also used by reports.seeding, which copies it once for every seeded certificate.
     """
     planner = course.planners.filter(is_nurse_planner=True).first()
+    provider = course.provider  # read now: a later change to the provider prints on later certificates only
     return {
         "course_title": course.title,
-        "provider_name": course.provider_name,
-        "provider_address": course.provider_address,
-        "provider_web_address": course.provider_web_address,
-        "provider_approval_number": course.provider_approval_number,
-        "accreditation_statement": course.accreditation_statement,
+        "provider_name": provider.legal_name,
+        "provider_address": provider.address,
+        "provider_web_address": provider.web_address,
+        "provider_approval_number": provider.approval_number,
+        "accreditation_statement": provider.accreditation_statement,
+        "joint_providership_statement": course.joint_providership_statement(),
         "contact_hours": course.contact_hours,
         "nurse_planner_name": planner.name if planner else "",
         "nurse_planner_credentials": planner.credentials if planner else "",
     }
+
+
+def _printable_signature(provider):
+    """The signature file's name when the PDF can draw it; an SVG signature is not printed (no renderer)."""
+    name = provider.nurse_planner_signature.name if provider.nurse_planner_signature else ""
+    return "" if name.endswith(".svg") else name
+
+
+def _signature_bytes(name):
+    if not name:
+        return b""
+    with storages["default"].open(name, "rb") as stored:
+        return stored.read()
 
 
 def _printed_fields(user, course, completion_date):
@@ -147,6 +163,8 @@ def _printed_fields(user, course, completion_date):
         "learner_name": user.legal_name,
         "learner_credentials": user.credentials,
         "completion_date": completion_date,
+        # A file name, not text: kept out of course_printed_fields, whose values are renderer input.
+        "nurse_planner_signature_file": _printable_signature(course.provider),
         **course_printed_fields(course),
     }
 
@@ -171,6 +189,8 @@ def certificate_data(certificate):
         provider_web_address=certificate.provider_web_address,
         provider_approval_number=certificate.provider_approval_number,
         accreditation_statement=certificate.accreditation_statement,
+        joint_providership_statement=certificate.joint_providership_statement,
+        signature_image=_signature_bytes(certificate.nurse_planner_signature_file),
         issued_at=timezone.localdate(certificate.issued_at),
         nurse_planner_name=certificate.nurse_planner_name,
         nurse_planner_credentials=certificate.nurse_planner_credentials,
@@ -226,6 +246,12 @@ def certificate_issue(*, user, course, now=None):
             progress = course_progress(user=user, course=course)
             if progress.certificate is not None:
                 return progress.certificate
+            if course.is_expired(timezone.localdate(now)):
+                # Enduring material past its expiry stays readable but awards no credit (ANCC).
+                raise CertificateError(
+                    f"This course expired on {course.expiry_date:%B %-d, %Y} and no longer awards "
+                    "certificates or contact hours."
+                )
             if lti_identity_unconfirmed(user):
                 raise CertificateError(IDENTITY_UNCONFIRMED)
             if not progress.ready_for_certificate:

@@ -4,6 +4,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import F
+
 from accounts.roles import is_board_reviewer
 from certificates import signing_keys
 from credentials import addresses, document, jose, status_bits
@@ -88,9 +90,11 @@ def issuer_profile():
     provider = (
         Course.objects.filter(is_published=True)
         .order_by("pk")
-        .values("provider_name", "provider_web_address")
+        .values(provider_name=F("provider__legal_name"), provider_web_address=F("provider__web_address"))
         .first()
-    ) or Course.objects.order_by("pk").values("provider_name", "provider_web_address").first()
+    ) or Course.objects.order_by("pk").values(
+        provider_name=F("provider__legal_name"), provider_web_address=F("provider__web_address")
+    ).first()
     profile = document.issuer_profile(
         issuer_id=addresses.issuer_url(),
         name=provider["provider_name"] if provider else "CE Course",

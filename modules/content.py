@@ -21,30 +21,23 @@ COURSE_FIELDS = (
     "summary",
     "original_author",
     "original_source",
-    "provider_name",
-    "provider_address",
-    "provider_web_address",
-    "provider_approval_number",
-    "accreditation_statement",
     "ce_broker_course_number",
     "learning_outcome",
     "completion_criteria",
     "disclosure_relationships",
     "disclosure_mitigation",
-    "commercial_support",
     "references_markdown",
     "contact_hours",
     "contact_hours_calculation",
     "minimum_minutes",
     "release_date",
+    "last_review_date",
     "expiry_date",
     "is_published",
 )
 REQUIRED_COURSE_FIELDS = (
     "title",
     "summary",
-    "provider_name",
-    "accreditation_statement",
     "learning_outcome",
     "completion_criteria",
     "disclosure_relationships",
@@ -53,6 +46,30 @@ REQUIRED_COURSE_FIELDS = (
     "release_date",
     "expiry_date",
 )
+# The [provider] table of course.toml: the accredited organization (modules.models.Provider).
+PROVIDER_FIELDS = (
+    "legal_name",
+    "address",
+    "web_address",
+    "accreditation_kind",
+    "accreditation_body",
+    "approval_number",
+    "accreditation_statement",
+    "ce_broker_provider_number",
+    "is_example",
+)
+# Folders written before the provider was a record of its own give these keys at the top level.
+FLAT_PROVIDER_KEYS = {
+    "provider_name": "legal_name",
+    "provider_address": "address",
+    "provider_web_address": "web_address",
+    "provider_approval_number": "approval_number",
+    "accreditation_statement": "accreditation_statement",
+}
+# [[joint_providers]] and [[commercial_support]] of course.toml; organizations are named, and made
+# when the site has none of that name (ineligible_company says how to mark a new one).
+JOINT_PROVIDER_FIELDS = {"organization", "ineligible_company", "role", "agreement_date", "statement"}
+SUPPORT_FIELDS = {"supporter", "ineligible_company", "amount", "in_kind", "agreement_date", "signatories"}
 PLANNER_FIELDS = ("name", "credentials", "role", "is_nurse_planner", "financial_relationships")
 
 
@@ -94,6 +111,9 @@ class CourseSpec:
     modules: tuple[ModuleSpec, ...] = ()
     folder: Path | None = field(default=None, compare=False)
     images: tuple[ImageSpec, ...] = ()
+    provider: dict = field(default_factory=dict)
+    joint_providers: tuple[dict, ...] = ()
+    commercial_support: tuple[dict, ...] = ()
 
 
 def read_course_folder(folder) -> CourseSpec:
@@ -111,8 +131,8 @@ def read_course_folder(folder) -> CourseSpec:
         raise ContentError(f"{meta_path}: missing {', '.join(missing or ['slug'])}.")
     fields = {name: meta[name] for name in COURSE_FIELDS if name in meta}
     fields["contact_hours"] = _decimal(meta["contact_hours"], meta_path, "contact_hours")
-    for name in ("release_date", "expiry_date"):
-        if not isinstance(fields[name], date):
+    for name in ("release_date", "last_review_date", "expiry_date"):
+        if name in fields and not isinstance(fields[name], date):
             raise ContentError(f"{meta_path}: {name} must be a TOML date such as 2026-01-15.")
 
     planners = tuple({k: p[k] for k in PLANNER_FIELDS if k in p} for p in meta.get("planners", []))
@@ -146,7 +166,48 @@ def read_course_folder(folder) -> CourseSpec:
         modules=tuple(modules),
         folder=folder,
         images=read_images_file(folder),
+        provider=read_provider(meta, meta_path),
+        joint_providers=_records(meta, meta_path, "joint_providers", JOINT_PROVIDER_FIELDS, "organization"),
+        commercial_support=_records(meta, meta_path, "commercial_support", SUPPORT_FIELDS, "supporter"),
     )
+
+
+def _records(meta, meta_path, name, allowed, organization_key):
+    """The [[name]] tables as dicts, dates checked and amounts as Decimals."""
+    tables = meta.get(name, [])
+    if not isinstance(tables, list):
+        raise ContentError(f"{meta_path}: write {name} as [[{name}]] tables.")
+    records = []
+    for index, table in enumerate(tables, start=1):
+        where = f"{meta_path}: {name} {index}"
+        unknown = set(table) - allowed
+        if unknown:
+            raise ContentError(f"{where} has unknown field(s): {', '.join(sorted(unknown))}.")
+        if not table.get(organization_key):
+            raise ContentError(f"{where} has no {organization_key}.")
+        if not isinstance(table.get("agreement_date"), date):
+            raise ContentError(f"{where}: agreement_date must be a TOML date such as 2026-01-15.")
+        record = dict(table)
+        if "amount" in record:
+            record["amount"] = _decimal(record["amount"], where, "amount")
+        records.append(record)
+    return tuple(records)
+
+
+def read_provider(meta, meta_path):
+    """The [provider] table (or the older top-level provider_* keys) as Provider field values."""
+    table = meta.get("provider")
+    if table is None:
+        table = {new: meta[old] for old, new in FLAT_PROVIDER_KEYS.items() if old in meta}
+    if not isinstance(table, dict):
+        raise ContentError(f"{meta_path}: provider must be a table, written [provider].")
+    unknown = set(table) - set(PROVIDER_FIELDS)
+    if unknown:
+        raise ContentError(f"{meta_path}: [provider] has unknown field(s): {', '.join(sorted(unknown))}.")
+    missing = [name for name in ("legal_name", "accreditation_statement") if not table.get(name)]
+    if missing:
+        raise ContentError(f"{meta_path}: [provider] is missing {', '.join(missing)}.")
+    return dict(table)
 
 
 IMAGE_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*")

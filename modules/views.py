@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from certificates.selectors import transcript_rows
@@ -57,7 +59,16 @@ def course_detail(request, slug):
     return render(
         request,
         "modules/course_detail.html",
-        {"course": course, "progress": progress, "form": form},
+        {
+            "course": course,
+            "progress": progress,
+            "form": form,
+            "is_expired": course.is_expired(timezone.localdate()),
+            "provider": course.provider,
+            # The shipped example provider is fine while developing; in production it is a mistake
+            # to point out (not to block: an admin may be trying the site before entering details).
+            "show_example_warning": course.provider.is_example and not settings.DEBUG,
+        },
         status=status,
     )
 

@@ -43,7 +43,7 @@ def _unreported(f):
 def _as_lines(licenses) -> list[RosterLine]:
     rows = licenses.order_by("certificate__completion_date", "certificate_id", "position").values_list(
         "pk",
-        "certificate__course__provider_approval_number",
+        "certificate__course__provider__approval_number",
         "certificate__course__ce_broker_course_number",
         "number",
         "certificate__completion_date",

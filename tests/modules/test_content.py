@@ -11,7 +11,7 @@ from django.forms.models import model_to_dict
 from modules.content import ContentError, read_course_folder, split_article
 from modules.models import Course, Module, ModuleProgress, Planner
 from modules.services import module_complete
-from tests.factories import EnrollmentFactory, UserFactory
+from tests.factories import EnrollmentFactory, ProviderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -147,6 +147,7 @@ Review in a week.
 
 
 def test_import_article_with_four_h2_sections_gives_four_modules(tmp_path):
+    ProviderFactory()  # the site's only provider: the command uses it
     path = tmp_path / "wounds.md"
     path.write_text(ARTICLE)
     output = run("import_article", str(path), "--course", "wounds")
