@@ -60,6 +60,10 @@ INSTALLED_APPS = [
     "certificates",
     "reports",
     "credentials",
+    # Django's Tasks API (the django-tasks backport; Django 6 has it built in as django.tasks) and
+    # its database backend: the queue is a table, so no broker runs beside PostgreSQL.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +143,35 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 50_000},
     }
 }
+
+# With REDIS_URL (redis://host:port/0 or unix:///path/redis.sock?db=0) the cache, and with it the
+# cached half of the sessions, moves to Django's built-in Redis backend: a deployment that runs
+# Redis takes that load off the database. Without it the database table above serves.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "TIMEOUT": 3600,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "cecourse"),
+    }
+
+# Background work (README "Background work"): certificate emails and large exports are tasks.
+# The database backend keeps the queue in a table that `manage.py db_worker` reads; `make run`
+# starts that worker beside runserver. TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend
+# runs each task inside the request that enqueues it (the tests do this; nothing else needs a worker).
+TASKS = {
+    "default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")},
+}
+# An export with more rows than this is made by the worker instead of the request (reports/jobs.py),
+# and its file is kept this many days, then deleted by `manage.py export_jobs_cleanup`.
+EXPORT_JOB_ROWS = int(os.environ.get("EXPORT_JOB_ROWS", "20000"))
+EXPORT_JOB_KEEP_DAYS = int(os.environ.get("EXPORT_JOB_KEEP_DAYS", "7"))
+# Where exports made by the worker are stored (Django's default storage). Every app server must
+# see the same directory (or set another storage backend in STORAGES): a file written by the worker
+# is downloaded through whichever server the reviewer reaches.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "/media/"  # never routed: job files are served by a view that checks the owner
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

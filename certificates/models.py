@@ -150,3 +150,20 @@ class CertificateLicense(models.Model):
 
     def __str__(self):
         return f"{self.profession} {self.state} {self.number}"
+
+
+class CertificateEmail(models.Model):
+    """The learner's "your certificate" email, sent by a background task (certificates/tasks.py).
+
+    One row per certificate: `sent_at` set means sent, so a retried or repeated task sends nothing.
+    """
+
+    certificate = models.OneToOneField(
+        Certificate, on_delete=models.PROTECT, primary_key=True, related_name="issue_email"
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self):
+        return f"Email for {self.certificate_id}: {'sent' if self.sent_at else 'not sent'}"

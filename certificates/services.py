@@ -2,7 +2,9 @@
 
 `certificate_issue` is the only code that creates a certificate. It re-checks the completion rule
 inside its transaction, copies everything printed into the row, renders the PDF once, signs it
-with the provider's current key and stores the signed bytes with their SHA-256. A PDF failure rolls everything back; an email failure never does.
+with the provider's current key and stores the signed bytes with their SHA-256. A PDF failure rolls
+everything back; an email failure never does (the email is a background task enqueued after the
+commit, certificates/tasks.py).
 """
 
 import hashlib
@@ -10,7 +12,6 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +20,7 @@ from ce_course.audit import audit_record
 from certificates import pdf, pdf_signing
 from certificates.codes import new_verification_code, serial_for
 from certificates.models import Attestation, Certificate, CertificateLicense, Evaluation
+from certificates.tasks import certificate_email_enqueue
 from credentials.services import credential_issue, credential_revoke
 from modules.models import Course, Enrollment
 from modules.selectors import course_progress
@@ -240,34 +242,15 @@ def certificate_issue(*, user, course, now=None):
                 obj=certificate,
                 summary=f"{certificate.serial} issued",
             )
-            transaction.on_commit(lambda: _send_issue_email(certificate))
+            # The email is a background task (certificates/tasks.py), enqueued after the commit: a
+            # slow or failing mail server neither delays the learner nor undoes her certificate.
+            certificate_email_enqueue(certificate)
             return certificate
     except IntegrityError:
         live = Certificate.objects.filter(user=user, course=course, revoked_at__isnull=True).first()
         if live is None:
             raise
         return live
-
-
-def _send_issue_email(certificate):
-    """Email the learner her links. A failure is logged, never raised: the certificate stands."""
-    try:
-        download = f"{settings.SITE_URL}{reverse('certificate_download', args=[certificate.serial])}"
-        send_mail(
-            subject=f"Your certificate: {certificate.course_title}",
-            message=(
-                f"Hello {certificate.learner_name},\n\n"
-                f"Congratulations on completing “{certificate.course_title}” "
-                f"({pdf.contact_hours_label(certificate.contact_hours)}).\n\n"
-                f"Download your certificate (log in first): {download}\n"
-                f"Anyone can verify it here: {verification_url(certificate.verification_code)}\n\n"
-                f"Certificate {certificate.serial}\n"
-            ),
-            from_email=None,
-            recipient_list=[certificate.user.email],
-        )
-    except Exception:  # any transport failure: the issue must not be undone
-        logger.exception("Could not email certificate %s", certificate.serial)
 
 
 @transaction.atomic

@@ -87,6 +87,16 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks(settings):
+    """Tasks run inside the call that enqueues them; tests/tasks/ switch to the database backend
+    (and a real worker) where the queue itself is what they prove."""
+    settings.TASKS = IMMEDIATE_TASKS
+
+
 def pytest_collection_modifyitems(config, items):
     """`postgres_only` tests need real row locks and concurrent writers.
 

@@ -71,6 +71,10 @@ EXPECTED = {
     "credential_jwt": row(302, 200, 404, 404, 200, 200),
     "credential_badge": row(302, 200, 404, 404, 200, 200),
     "credential_badge_svg": row(302, 200, 404, 404, 200, 200),
+    # The board reviewer's own background export; an admin may open anyone's.
+    "export_jobs": row(302, 404, 404, 404, 200, 200),
+    "export_job": row(302, 404, 404, 404, 200, 200),
+    "export_job_download": row(302, 404, 404, 404, 200, 200),
 }
 
 
