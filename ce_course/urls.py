@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("certificates.urls")),
     path("", include("reports.urls")),
     path("", include("credentials.urls")),
+    path("", include("reminders.urls")),
 ]
 
 if settings.BENCH_HELLO:
