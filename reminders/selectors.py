@@ -88,6 +88,18 @@ class LicensePeriodHours:
     hours: Decimal | None
 
     @property
+    def summary(self) -> str:
+        """One line for the transcript PDF."""
+        if self.requirement is None:
+            return (
+                f"{self.label}: renews {self.renewal_date:%Y-%m-%d}; no requirement on file for this state."
+            )
+        return (
+            f"{self.label}: {self.hours} of {self.requirement.hours} contact hours earned here from "
+            f"{self.start:%Y-%m-%d} to the renewal on {self.renewal_date:%Y-%m-%d}."
+        )
+
+    @property
     def short_by(self) -> Decimal | None:
         if self.requirement is None or self.hours is None:
             return None
