@@ -113,7 +113,7 @@ def license_period_hours(*, user, certificates=None) -> list[LicensePeriodHours]
     live ones count. A license whose state and profession have no StateRequirement gets no period
     (its length is not known) and no hours.
     """
-    licenses = [lic for lic in user.licenses.all() if lic.renewal_date is not None]
+    licenses = list(user.licenses.filter(renewal_date__isnull=False))
     if not licenses:
         return []
     if certificates is None:
@@ -159,7 +159,7 @@ def _renewal_due(today: date) -> list[Due]:
         .distinct()
     )
     due = []
-    for user in get_user_model().objects.filter(pk__in=list(user_ids)).prefetch_related("licenses"):
+    for user in get_user_model().objects.filter(pk__in=list(user_ids)):
         for row in license_period_hours(user=user):
             if not rules.renewal_due(renewal_date=row.renewal_date, today=today):
                 continue
