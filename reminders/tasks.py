@@ -25,6 +25,10 @@ logger = logging.getLogger(__name__)
 REMINDER_MAX_ATTEMPTS = 4
 
 
+class SubjectGone(Exception):
+    """What the reminder was about no longer calls for it (license removed, requirement deleted)."""
+
+
 def _absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
@@ -56,8 +60,15 @@ def reminder_text(row: ReminderSent) -> messages.ReminderText:
             expiry_date=course.expiry_date,
             course_url=_absolute(course.learner_url),
         )
-    license_ = License.objects.select_related("user").get(pk=int(pk))
-    (hours,) = [r for r in selectors.license_period_hours(user=license_.user) if r.license_id == license_.pk]
+    license_ = License.objects.select_related("user").filter(pk=int(pk)).first()
+    rows = (
+        [r for r in selectors.license_period_hours(user=license_.user) if r.license_id == license_.pk]
+        if license_
+        else []
+    )
+    if not rows or rows[0].requirement is None:
+        raise SubjectGone(f"{row.subject_key} has no renewal date or requirement any more")
+    hours = rows[0]
     return messages.renewal_text(
         license_label=f"{license_.profession} ({license_.state})",
         renewal_date=license_.renewal_date,
@@ -99,7 +110,14 @@ def reminder_email_send(reminder_id: int, attempt: int = 1) -> str:
             return "opted out"
         row.attempts += 1
         try:
-            reminder_email(row).send()
+            email = reminder_email(row)
+        except SubjectGone as gone:  # nothing to remind her of: record it, do not retry
+            row.outcome = ReminderSent.Outcome.FAILED
+            row.last_error = str(gone)
+            row.save(update_fields=["attempts", "outcome", "last_error"])
+            return "subject gone"
+        try:
+            email.send()
         except Exception as error:  # any transport failure: record it and try again later
             row.outcome = ReminderSent.Outcome.FAILED
             row.last_error = f"{type(error).__name__}: {error}"[:1000]

@@ -153,3 +153,18 @@ def test_each_email_has_plain_text_html_and_one_click_unsubscribe_headers(learne
     assert mimetype == "text/html"
     assert 'name="viewport"' in html and "Burns" in html and link[1:-1].replace("&", "&amp;") in html
     assert len(mail.outbox) == 1
+
+
+def test_a_license_removed_between_claim_and_send_is_logged_and_not_retried(learner, clock, run_reminders):
+    from reminders.selectors import Due
+    from reminders.services import reminder_claim
+    from reminders.tasks import reminder_email_send
+
+    license_ = learner.licenses.get()
+    due = Due(learner.pk, Reason.RENEWAL_60, f"license:{license_.pk}", "2026-05-01")
+    row = reminder_claim(due)
+    license_.delete()
+    assert reminder_email_send.call(row.pk) == "subject gone"
+    row.refresh_from_db()
+    assert (row.outcome, row.sent_at) == ("failed", None) and "license:" in row.last_error
+    assert mail.outbox == []
