@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "certificates",
     "reports",
     "credentials",
+    "reminders",
     # Django's Tasks API (the django-tasks backport; Django 6 has it built in as django.tasks) and
     # its database backend: the queue is a table, so no broker runs beside PostgreSQL.
     "django_tasks",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("credentials.urls")),
     path("", include("lti.urls")),
+    path("", include("reminders.urls")),
 ]
 
 if settings.BENCH_HELLO:

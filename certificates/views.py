@@ -17,6 +17,7 @@ from certificates.codes import normalize_code
 from certificates.forms import AttestationForm, EvaluationForm, RevokeForm, VerifyForm, VerifyPdfForm
 from certificates.uploads import MemoryOnlyUploadHandler
 from modules.selectors import course_for_learner, course_progress
+from reminders.selectors import license_period_hours
 
 
 def _enrolled_progress_or_redirect(request, slug):
@@ -268,6 +269,9 @@ def transcript_pdf(request):
         ),
         total_hours=total,
         site_url=settings.SITE_URL,
+        renewal_lines=tuple(
+            row.summary for row in license_period_hours(user=user, certificates=certificates)
+        ),
     )
     signed = pdf_signing.sign_with_current_key(
         transcript.render_transcript(data), reason=f"Transcript of {user.legal_name} from {settings.SITE_URL}"

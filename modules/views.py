@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from certificates.selectors import transcript_rows
 from modules import selectors, services
 from modules.forms import EnrolForm
+from reminders.selectors import license_period_hours
 
 
 def _course_or_404(slug):
@@ -143,6 +144,8 @@ def dashboard(request):
             "rows": selectors.dashboard_progress(user=request.user, certificates=certificates),
             "certificates": certificates,
             "total_hours": total_hours,
+            # Hours per license in its current renewal period (reminders app; licenses with a renewal date).
+            "renewal_hours": license_period_hours(user=request.user, certificates=certificates),
         },
     )
 

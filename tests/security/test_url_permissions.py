@@ -36,6 +36,9 @@ EXPECTED = {
     "certificate_download": row(302, 200, 404, 404, 200, 200),
     "certificate_manage": row(302, 404, 404, 404, 200, 200),
     "transcript_pdf": row(302, 200, 200, 200, 200, 200),
+    # Reminders: the unsubscribe link needs no log-in (world's token is not a valid one: 400 for all).
+    "reminder_unsubscribe": row(400, 400, 400, 400, 400, 400),
+    "reminder_preferences": row(302, 405, 405, 405, 405, 405),
     "verify": row(200, 200, 200, 200, 200, 200),
     "verify_code": row(200, 200, 200, 200, 200, 200),
     "verify_pdf": row(405, 405, 405, 405, 405, 405),  # POST only: the "check a PDF" upload
