@@ -419,7 +419,9 @@ class _BlockParser:
                 raise self.error(extra, "a second answer block; separate questions with a blank line")
             raise self.error(extra, "unexpected '}' (escape a literal brace as \\})")
 
-        embedded = bool(s[close_pos + 1 :].strip(_WS))
+        # Text after the block makes a missing word only if it is text once decoded: an escaped
+        # "\n" alone decodes to whitespace, which the stem would lose (and export could not write).
+        embedded = bool(_decode(s[close_pos + 1 :], self.stem_format))
         if embedded:
             # Missing word: the stem keeps its text on both sides, the blank where the block was.
             if BLANK in s[stem_start:open_pos] or BLANK in s[close_pos + 1 :]:

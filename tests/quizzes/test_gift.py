@@ -999,3 +999,14 @@ def test_non_text_input_is_a_problem_not_an_exception():
     result = parse_gift(b"Q{T}")  # type: ignore[arg-type]
     assert result.questions == ()
     assert result.problems[0].message == "Line 1: GIFT input must be text (str)"
+
+
+def test_an_escaped_newline_alone_after_the_block_is_not_a_missing_word():
+    # Found by the round-trip property: "\n" after the block decodes to whitespace, so it is not
+    # text after a blank; read as a missing word, its stem could not be written back in GIFT.
+    text = "x{=a}\\n"
+    result = parse_gift(text)
+    assert result.problems == ()
+    (question,) = result.questions
+    assert (question.kind, question.stem) == ("short_answer", "x")
+    assert parse_gift(export_gift(result.questions)).questions == result.questions
