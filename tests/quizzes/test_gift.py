@@ -1010,3 +1010,13 @@ def test_an_escaped_newline_alone_after_the_block_is_not_a_missing_word():
     (question,) = result.questions
     assert (question.kind, question.stem) == ("short_answer", "x")
     assert parse_gift(export_gift(result.questions)).questions == result.questions
+
+
+def test_the_property_failure_with_a_trailing_escaped_newline_round_trips():
+    # The shape the property reported (a first question in error, then a Markdown one ending "}\n").
+    text = "x{~####}\n\n[markdown]x{~a -> #b\n=c}\\n"
+    result = parse_gift(text)
+    (question,) = result.questions
+    assert (question.kind, question.stem) == ("single", "x")
+    again = parse_gift(export_gift(result.questions))
+    assert again.problems == () and again.questions == result.questions
