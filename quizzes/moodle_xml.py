@@ -48,7 +48,7 @@ from urllib.parse import quote, unquote
 from django.utils.text import slugify
 from lxml import etree
 
-from modules.images import ImageRefused, check_size, clean_image, declared_type
+from modules.images import ImageRefused, clean_image, declared_type
 from modules.markdown import IMAGE_KEYS
 from quizzes import moodle_cloze
 from quizzes.gift import (
@@ -411,7 +411,9 @@ def _stem_images(question, common):
     text_container = _child(question, "questiontext")
     embedded = {}
     for f in _children(text_container, "file") if text_container is not None else []:
-        embedded[f.get("name") or ""] = f
+        # Moodle's src is the file's path (usually "/") and name: "@@PLUGINFILE@@/sub/name.png".
+        folder = (f.get("path") or "/").strip("/")
+        embedded[f"{folder}/{f.get('name') or ''}".lstrip("/")] = f
     stem, images, placed = common["stem"], [], []
     for tag in _IMG_TAG.findall(stem):
         attributes = _TagAttributes(tag).attributes
@@ -432,12 +434,12 @@ def _stem_images(question, common):
             )
         data = _decoded_file(file_element, line, name)
         try:
-            check_size(len(data))
             clean = clean_image(data, declared_type(name))
         except ImageRefused as refused:
             raise _QuestionError(line, f"the embedded image {name!r} was refused: {refused}") from None
-        key = image_key(name, clean.data, alt)
-        images.append(EmbeddedImage(key, name, alt, clean, line))
+        file_name = file_element.get("name")
+        key = image_key(file_name, clean.data, alt)
+        images.append(EmbeddedImage(key, file_name, alt, clean, line))
         placed.append(key)
         stem = stem.replace(tag, "", 1)
     if placed:

@@ -234,3 +234,12 @@ def test_the_preview_shows_the_image_as_its_alt_text_and_size_and_stores_nothing
     assert "[Image: The back of the thigh (32 × 24 px, PNG, " in html
     assert "stored when you confirm the import]" in html
     assert Image.objects.count() == 0 and stored_files(media) == []
+
+
+def test_an_image_in_a_folder_is_found_by_its_path_and_name():
+    data = moodle_file('<img src="@@PLUGINFILE@@/figures/thigh.png" alt="The back of the thigh">')
+    data = data.replace(b'path="/"', b'path="/figures/"')
+    parsed = parse_moodle_xml(data)
+    assert parsed.problems == () and parsed.notes == ()
+    (image,) = parsed.images
+    assert image.name == "thigh.png" and image.key.startswith("thigh-")
