@@ -617,6 +617,11 @@ class _BlockParser:
                 # Written back, it would read as a matching pair: GIFT has no escape for "->".
                 raise self.error(start, "a short answer cannot hold '->' (it marks a matching pair)")
             feedback, feedback_format = self.feedback(hash_pos, end) if hash_pos >= 0 else (None, None)
+            if feedback and "->" in feedback:
+                # The same in its feedback: written back as "=answer#->", Moodle and we read a matching pair.
+                raise self.error(
+                    hash_pos, "a short answer's feedback cannot hold '->' (it marks a matching pair)"
+                )
             choices.append(
                 GiftChoice(text, True, weight, feedback, text_format=fmt, feedback_format=feedback_format)
             )

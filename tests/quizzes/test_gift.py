@@ -1020,3 +1020,13 @@ def test_the_property_failure_with_a_trailing_escaped_newline_round_trips():
     assert (question.kind, question.stem) == ("single", "x")
     again = parse_gift(export_gift(result.questions))
     assert again.problems == () and again.questions == result.questions
+
+
+def test_a_short_answer_whose_feedback_holds_an_arrow_is_refused():
+    # Found by the round-trip property: "{> #->}" is one short answer with feedback "->", but
+    # written back as "=>#->" it reads as a matching pair (GIFT cannot escape "->").
+    result = parse_gift("x{> #->}")
+    assert result.questions == ()
+    assert [p.message for p in result.problems] == [
+        "Line 1: a short answer's feedback cannot hold '->' (it marks a matching pair)"
+    ]
