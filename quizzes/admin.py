@@ -227,7 +227,12 @@ class QuizAdmin(admin.ModelAdmin):
                 data, fmt = form.cleaned_data["data"], form.cleaned_data["format"]
                 skip = form.cleaned_data["skip_unsupported"]
                 report, fmt = bank_import(
-                    quiz=quiz, fmt=fmt, data=data, dry_run=form.cleaned_data["dry_run"], skip_unsupported=skip
+                    quiz=quiz,
+                    fmt=fmt,
+                    data=data,
+                    dry_run=form.cleaned_data["dry_run"],
+                    skip_unsupported=skip,
+                    user=request.user,
                 )
                 if report.ok and not report.dry_run:
                     return self._imported(request, quiz, report)
@@ -267,7 +272,7 @@ class QuizAdmin(admin.ModelAdmin):
             "format_name": FORMAT_NAMES[fmt],
             "token": token,
             "skip_unsupported": skip,
-            "previews": question_previews(report.would_create),
+            "previews": question_previews(report.would_create, getattr(report, "images", ())),
         }
         return render(request, "admin/quizzes/import_preview.html", context)
 
@@ -297,6 +302,7 @@ class QuizAdmin(admin.ModelAdmin):
             data=data,
             dry_run=False,
             skip_unsupported=form.cleaned_data["skip_unsupported"],
+            user=request.user,
         )
         if not report.ok:  # the quiz changed since the preview (e.g. a rule now fails): nothing imported
             return self._import_page(request, quiz, GiftUploadForm(), report, fmt, 400)

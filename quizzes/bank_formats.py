@@ -9,7 +9,11 @@ the Moodle XML and QTI exports.
 import json
 from dataclasses import dataclass
 
-from modules.markdown import render_markdown
+from django.db import transaction
+
+from modules.markdown import IMAGE_KEYS, image_keys, render_markdown
+from modules.models import Image
+from modules.services import IMAGE_FOLDER, image_save
 from quizzes.aiken import parse_aiken
 from quizzes.authoring import frozen_question
 from quizzes.gift import GiftChoice, GiftQuestion, GiftSyntaxError, GiftUnit, parse_gift
@@ -18,10 +22,11 @@ from quizzes.gift_import import (
     ImportMessage,
     SkippedQuestion,
     _choice_fields,
+    escape_markdown,
     questions_import,
 )
 from quizzes.models import AttemptQuestion, Choice, Kind, MultipleGrading, Question, Unit
-from quizzes.moodle_xml import BankParseResult, export_moodle_xml, parse_moodle_xml
+from quizzes.moodle_xml import BankParseResult, ImageFile, export_moodle_xml, parse_moodle_xml
 from quizzes.presentation import question_view, render_question
 from quizzes.qti import export_qti_item, export_qti_package, parse_qti
 
@@ -84,27 +89,63 @@ def parse_upload(fmt, data):
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def bank_import(*, quiz, fmt, data, dry_run, skip_unsupported=False):
+def bank_import(*, quiz, fmt, data, dry_run, skip_unsupported=False, user=None):
     """Import an upload of format `fmt` into `quiz`. Returns (ImportReport, the format used).
 
-    Side effects: as `questions_import` (nothing is written on a dry run or when anything is wrong).
-    The parser's notes (e.g. embedded files left out) join the report's notes.
+    Side effects: as `questions_import` (nothing is written on a dry run or when anything is
+    wrong), and the images the questions place (Moodle XML) are stored first with `image_save`,
+    in the same transaction. The parser's notes (e.g. embedded files left out) join the report's
+    notes; ``report.images`` lists the embedded images, for the preview.
     """
     if fmt == "detect":
         fmt = detect_format(data)
     parsed = parse_upload(fmt, data)
-    report = questions_import(
-        quiz=quiz,
-        questions=parsed.questions,
-        problems=parsed.problems,
-        dry_run=dry_run,
-        skip_unsupported=skip_unsupported,
-    )
+    images = getattr(parsed, "images", ())
+    report = _import_with_images(quiz, parsed, images, dry_run=True, skip_unsupported=skip_unsupported)
+    if report.ok and not dry_run:
+        report = _import_with_images(
+            quiz, parsed, images, dry_run=False, skip_unsupported=skip_unsupported, user=user
+        )
+    report.images = list(images)
     report.notes.extend(
         ImportMessage(n.line, n.message.split(": ", 1)[-1]) for n in getattr(parsed, "notes", ())
     )
     report.notes.sort(key=lambda n: n.line)
     return report, fmt
+
+
+def _import_with_images(quiz, parsed, images, *, dry_run, skip_unsupported, user=None):
+    """questions_import with the embedded images in the library, so stems placing them validate.
+
+    A dry run (and any import the report refuses) rolls back; a dry run writes the image rows
+    only inside that rolled-back transaction and stores no file. An image whose key the library
+    holds already (the same bytes and alt text, imported before) is used as it is.
+    """
+    with transaction.atomic():
+        taken = set(Image.objects.filter(key__in=[i.key for i in images]).values_list("key", flat=True))
+        for embedded in images:
+            if embedded.key in taken:
+                continue
+            image = Image(key=embedded.key, alt_text=embedded.alt, source=f"Imported from {embedded.name}")
+            if dry_run:
+                clean = embedded.clean
+                # The name image_file_store would give it, so the figure's URL resolves; no file is written.
+                image.file.name = f"{IMAGE_FOLDER}/{embedded.key}-{clean.sha256[:16]}.{clean.extension}"
+                image.content_type, image.width, image.height = clean.content_type, clean.width, clean.height
+                image.bytes, image.sha256 = len(clean.data), clean.sha256
+                image.save()
+            else:
+                image_save(image=image, clean=embedded.clean, user=user)
+        report = questions_import(
+            quiz=quiz,
+            questions=parsed.questions,
+            problems=parsed.problems,
+            dry_run=dry_run,
+            skip_unsupported=skip_unsupported,
+        )
+        if dry_run or not report.ok:
+            transaction.set_rollback(True)
+    return report
 
 
 # ---------------------------------------------------------------------------
@@ -214,8 +255,21 @@ class BankExport:
     content_type: str
 
 
+def _image_files(questions):
+    """key -> ImageFile for every library image the stems place (the file read from storage)."""
+    keys = set().union(*(image_keys(q.stem) for q in questions))
+    files = {}
+    for image in Image.objects.filter(key__in=keys):
+        with image.file.open("rb") as stored:
+            data = stored.read()
+        alt = "" if image.decorative else image.alt_text
+        files[image.key] = ImageFile(alt, data, image.file.name.rsplit(".", 1)[-1])
+    return files
+
+
 def moodle_xml_export(quiz):
-    """The quiz's active questions as a Moodle XML file. No side effects."""
+    """The quiz's active questions as a Moodle XML file, with the images their stems place
+    embedded. No side effects."""
     exported, skipped = [], []
     for question, gq in _exported_questions(quiz):
         try:
@@ -225,7 +279,10 @@ def moodle_xml_export(quiz):
             continue
         exported.append(gq)
     return BankExport(
-        export_moodle_xml(exported), skipped, f"{quiz.course.slug}-post-test.xml", "text/xml; charset=utf-8"
+        export_moodle_xml(exported, _image_files(exported)),
+        skipped,
+        f"{quiz.course.slug}-post-test.xml",
+        "text/xml; charset=utf-8",
     )
 
 
@@ -265,16 +322,33 @@ class QuestionPreview:
     problem: str = ""
 
 
-def question_previews(planned_questions):
+def _image_placeholders(stem, images):
+    """The stem with each embedded image's figure paragraph as a line saying what it will be:
+    the preview stores nothing, and the page's CSP (img-src 'self') shows no inline image data."""
+    by_key = {image.key: image for image in images}
+
+    def placeholder(match):
+        image = by_key.get(match.group(1))
+        if image is None:
+            return match.group(0)
+        clean = image.clean
+        size = f"{clean.width} × {clean.height} px, {clean.extension.upper()}, {len(clean.data):,} bytes"
+        return f"*[Image: {escape_markdown(image.alt)} ({size}); stored when you confirm the import]*"
+
+    return IMAGE_KEYS.sub(placeholder, stem)
+
+
+def question_previews(planned_questions, images=()):
     """The learner's view of each planned (unsaved) question; no queries, nothing saved.
 
     Built the way attempt_start freezes a question (authoring.frozen_question), rendered with the
     attempt page's own template (presentation.render_question), without a response or the key.
+    An embedded image (`images`, from the report) is shown as a line with its alt text and size.
     """
     previews = []
     for position, planned in enumerate(planned_questions, start=1):
         question = Question(pk=-position, key=planned.key, **planned.fields)
-        question.stem_html = render_markdown(question.stem_markdown)
+        question.stem_html = render_markdown(_image_placeholders(question.stem_markdown, images))
         question.rationale_html = render_markdown(question.rationale_markdown)
         choices = [
             Choice(pk=position * 1000 + n, question=question, position=n, **_choice_fields(data))

@@ -419,7 +419,9 @@ class _BlockParser:
                 raise self.error(extra, "a second answer block; separate questions with a blank line")
             raise self.error(extra, "unexpected '}' (escape a literal brace as \\})")
 
-        embedded = bool(s[close_pos + 1 :].strip(_WS))
+        # Text after the block makes a missing word only if it is text once decoded: an escaped
+        # "\n" alone decodes to whitespace, which the stem would lose (and export could not write).
+        embedded = bool(_decode(s[close_pos + 1 :], self.stem_format))
         if embedded:
             # Missing word: the stem keeps its text on both sides, the blank where the block was.
             if BLANK in s[stem_start:open_pos] or BLANK in s[close_pos + 1 :]:
@@ -615,6 +617,11 @@ class _BlockParser:
                 # Written back, it would read as a matching pair: GIFT has no escape for "->".
                 raise self.error(start, "a short answer cannot hold '->' (it marks a matching pair)")
             feedback, feedback_format = self.feedback(hash_pos, end) if hash_pos >= 0 else (None, None)
+            if feedback and "->" in feedback:
+                # The same in its feedback: written back as "=answer#->", Moodle and we read a matching pair.
+                raise self.error(
+                    hash_pos, "a short answer's feedback cannot hold '->' (it marks a matching pair)"
+                )
             choices.append(
                 GiftChoice(text, True, weight, feedback, text_format=fmt, feedback_format=feedback_format)
             )

@@ -18,8 +18,15 @@ Mapping (Moodle's element names, see qformat_xml):
 * Text formats: ``html`` (Moodle's default in this format), ``moodle_auto_format``,
   ``plain_text`` and ``markdown`` become GIFT's ``html``, ``moodle``, ``plain``, ``markdown``.
 * ``name`` -> title, ``idnumber`` -> id, ``generalfeedback``, per-answer ``feedback``, ``tags``.
-* Files embedded as base64 ``<file>`` elements are not imported: each is listed as skipped,
-  with its line, in ``notes`` of the result (see ``BankParseResult``).
+* Images embedded as base64 ``<file>`` elements of the question text and placed there by
+  ``<img src="@@PLUGINFILE@@/name" alt="...">`` are decoded, cleaned like an upload
+  (``modules.images.clean_image``: SVG sanitised, raster re-encoded, size limits) and returned
+  in ``images`` of the result; the ``<img>`` leaves the text and ``[[image:KEY]]`` follows it
+  as its own paragraph (our figures are blocks, so the picture moves below the text it sat in).
+  An image without alt text, an undecodable base64, a refused image or a reference to a file
+  the question does not embed is a problem of that question (nothing is guessed: an alt text
+  says what a picture shows, and only the file's author knows). Other embedded files (sound,
+  images in feedback or answers, files no ``<img>`` places) are listed as skipped in ``notes``.
 
 Not carried (Moodle-only settings): ``defaultgrade`` (points), ``penalty``, ``shuffleanswers``,
 hints, and the combined correct/partially correct/incorrect feedback.
@@ -27,12 +34,22 @@ hints, and the combined correct/partially correct/incorrect feedback.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from html import escape as html_escape
+from html.parser import HTMLParser
+from urllib.parse import quote, unquote
 
+from django.utils.text import slugify
 from lxml import etree
 
+from modules.images import ImageRefused, clean_image, declared_type
+from modules.markdown import IMAGE_KEYS
 from quizzes import moodle_cloze
 from quizzes.gift import (
     BLANK,
@@ -66,10 +83,23 @@ _UNITS_HIDDEN = "3"
 
 
 @dataclass(frozen=True)
+class EmbeddedImage:
+    """An image a question's text places, cleaned and ready to store under ``key``."""
+
+    key: str
+    name: str  # the file's name in the Moodle XML file
+    alt: str
+    clean: object  # modules.images.CleanImage
+    line: int
+
+
+@dataclass(frozen=True)
 class BankParseResult(GiftParseResult):
-    """A GiftParseResult plus ``notes``: things left out that do not stop an import (embedded files)."""
+    """A GiftParseResult plus ``notes``: things left out that do not stop an import (embedded
+    files not imported), and ``images``: the embedded images the questions' stems place."""
 
     notes: tuple[GiftProblem, ...] = field(default=())
+    images: tuple[EmbeddedImage, ...] = field(default=())
 
 
 class _QuestionError(Exception):
@@ -327,6 +357,97 @@ def _files(element):
     return [(f.sourceline or 0, f.get("name") or "(no name)") for f in element.iter("file")]
 
 
+PLUGINFILE = "@@PLUGINFILE@@/"
+_EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>", re.I)
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
+# The base64 of the largest image an upload may be, plus line breaks.
+_MAX_BASE64_CHARS = (2 * 1024 * 1024) * 4 // 3 + 64 * 1024
+# A key we wrote on export ends in "-" and ten hex digits; a re-import does not stack them.
+_KEY_HASH = re.compile(r"-[0-9a-f]{10}$")
+
+
+class _TagAttributes(HTMLParser):
+    """The attributes of the one tag it is fed, entities decoded (the stdlib's HTML tokenizer)."""
+
+    def __init__(self, tag):
+        super().__init__(convert_charrefs=True)
+        self.attributes = {}
+        self.feed(tag)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.attributes = {name: value or "" for name, value in attrs}
+
+    handle_startendtag = handle_starttag
+
+
+def image_key(name, data, alt):
+    """A library key for an embedded image: its file name, then a hash of its cleaned bytes and
+    alt text (the same picture with another alt text is another image; a file imported twice is
+    one; our own export, whose bytes are already clean, comes back under the same key)."""
+    stem = _KEY_HASH.sub("", name.rsplit(".", 1)[0])
+    slug = slugify(stem)[:50].strip("-_") or "image"
+    digest = hashlib.sha256(data + b"\0" + alt.encode()).hexdigest()[:10]
+    return f"{slug}-{digest}"
+
+
+def _decoded_file(file_element, line, name):
+    text = "".join(file_element.itertext())
+    if len(text) > _MAX_BASE64_CHARS:
+        raise _QuestionError(line, f"the embedded image {name!r} is too large (the limit is 2 MB)")
+    if (file_element.get("encoding") or "base64").lower() != "base64":
+        raise _QuestionError(line, f"the embedded image {name!r} is not base64-encoded")
+    try:
+        return base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise _QuestionError(line, f"the embedded image {name!r} is not valid base64") from None
+
+
+def _stem_images(question, common):
+    """(stem with each embedded <img> made a figure paragraph, [EmbeddedImage]) for one question.
+
+    Raises _QuestionError for an image that cannot be imported; the question is not imported.
+    """
+    text_container = _child(question, "questiontext")
+    embedded = {}
+    for f in _children(text_container, "file") if text_container is not None else []:
+        # Moodle's src is the file's path (usually "/") and name: "@@PLUGINFILE@@/sub/name.png".
+        folder = (f.get("path") or "/").strip("/")
+        embedded[f"{folder}/{f.get('name') or ''}".lstrip("/")] = f
+    stem, images, placed = common["stem"], [], []
+    for tag in _IMG_TAG.findall(stem):
+        attributes = _TagAttributes(tag).attributes
+        src = attributes.get("src", "").strip()
+        if not src.startswith(PLUGINFILE):
+            continue  # an image from elsewhere is the sanitiser's business, not a file to import
+        name = unquote(src[len(PLUGINFILE) :])
+        file_element = embedded.get(name)
+        line = file_element.sourceline if file_element is not None else common["line"]
+        if file_element is None:
+            raise _QuestionError(line, f"the image {name!r} is placed but not embedded in the file")
+        alt = " ".join(attributes.get("alt", "").split())
+        if not alt:
+            raise _QuestionError(
+                line,
+                f'the image {name!r} has no alt text: add alt="what the picture shows" to its <img> '
+                "in the question text and import the file again",
+            )
+        data = _decoded_file(file_element, line, name)
+        try:
+            clean = clean_image(data, declared_type(name))
+        except ImageRefused as refused:
+            raise _QuestionError(line, f"the embedded image {name!r} was refused: {refused}") from None
+        file_name = file_element.get("name")
+        key = image_key(file_name, clean.data, alt)
+        images.append(EmbeddedImage(key, file_name, alt, clean, line))
+        placed.append(key)
+        stem = stem.replace(tag, "", 1)
+    if placed:
+        # A paragraph that held only the picture (as our export writes it) goes with it.
+        stem = _EMPTY_PARAGRAPH.sub("", stem).strip() + "".join(f"\n\n[[image:{key}]]" for key in placed)
+    return stem, images
+
+
 def _read_question(question, category):
     line = question.sourceline or 1
     qtype = question.get("type", "").strip()
@@ -370,7 +491,7 @@ def parse_moodle_xml(data, *, max_questions=DEFAULT_MAX_QUESTIONS):
         message = f"Line {line}: too many questions (the limit is {max_questions:,}); nothing was imported, split the file"
         return BankParseResult((), (GiftLimitExceeded(line, message),))
 
-    questions, problems, categories, notes = [], [], [], []
+    questions, problems, categories, notes, images = [], [], [], [], []
     category = None
     for element in elements:
         line = element.sourceline or 1
@@ -384,19 +505,31 @@ def parse_moodle_xml(data, *, max_questions=DEFAULT_MAX_QUESTIONS):
             continue
         try:
             question = _read_question(element, category)
+            stem, stem_images = _stem_images(element, {"stem": question.stem, "line": line})
         except _QuestionError as error:
             problems.append(_problem(error))
             continue
-        questions.append(question)
+        if stem_images:
+            question = replace(question, stem=stem)
+            images.extend(image for image in stem_images if image.key not in {i.key for i in images})
+        imported = {image.name for image in stem_images}
         for file_line, name in _files(element):
+            if name in imported and _is_stem_file(element, file_line):
+                continue
             notes.append(
                 GiftProblem(
                     file_line,
-                    f"Line {file_line}: the embedded file {name!r} was skipped (files in Moodle XML "
-                    "are not imported; add the image to the question after the import)",
+                    f"Line {file_line}: the embedded file {name!r} was skipped (only images the "
+                    "question text places are imported; add others to the question after the import)",
                 )
             )
-    return BankParseResult(tuple(questions), tuple(problems), tuple(categories), tuple(notes))
+        questions.append(question)
+    return BankParseResult(tuple(questions), tuple(problems), tuple(categories), tuple(notes), tuple(images))
+
+
+def _is_stem_file(question, line):
+    container = _child(question, "questiontext")
+    return container is not None and any(f.sourceline == line for f in _children(container, "file"))
 
 
 # ---------------------------------------------------------------------------
@@ -442,13 +575,46 @@ def _moodle_type(q):
     return qtype
 
 
-def _write_question(quiz, q):
+@dataclass(frozen=True)
+class ImageFile:
+    """An image to embed on export: what a stem's ``[[image:KEY]]`` shows."""
+
+    alt: str
+    data: bytes
+    extension: str
+
+
+def _placed_images(stem, images):
+    """(stem with each ``[[image:KEY]]`` paragraph we hold an image for as an ``<img>``, files).
+
+    The ``<img>`` gets its own paragraph, as the figure had, and points at the embedded file the
+    way Moodle's own files do; a key we hold no image for is left as written.
+    """
+    files = {}
+
+    def img(match):
+        key = match.group(1)
+        image = images.get(key)
+        if image is None:
+            return match.group(0)
+        name = f"{key}.{image.extension}"
+        files[name] = image
+        return f'<p><img src="{PLUGINFILE}{quote(name)}" alt="{html_escape(image.alt)}"></p>'
+
+    return IMAGE_KEYS.sub(img, stem), files
+
+
+def _write_question(quiz, q, images):
     fmt = q.stem_format or "html"
     qtype = _moodle_type(q)
     element = etree.SubElement(quiz, "question", type=qtype)
     stem = q.stem.replace(BLANK, moodle_cloze.write_blank(q), 1) if qtype == "cloze" else q.stem
+    stem, files = _placed_images(stem, images)
     _text_element(element, "name", q.title or q.id or "Question")
-    _text_element(element, "questiontext", stem, fmt)
+    stem_container = _text_element(element, "questiontext", stem, fmt)
+    for name, image in files.items():
+        embedded = etree.SubElement(stem_container, "file", name=name, path="/", encoding="base64")
+        embedded.text = base64.b64encode(image.data).decode("ascii")
     _text_element(element, "generalfeedback", q.general_feedback or "", q.general_feedback_format or fmt)
     if qtype != "cloze":
         _plain_element(element, "defaultgrade", "1")
@@ -516,8 +682,10 @@ def _write_numerical(element, q, fmt):
             _plain_element(entry, "unit_name", unit.name)
 
 
-def export_moodle_xml(questions: Iterable[GiftQuestion]) -> bytes:
+def export_moodle_xml(questions: Iterable[GiftQuestion], images=None) -> bytes:
     """Questions as a Moodle XML file (UTF-8 bytes) that ``parse_moodle_xml`` reads back equal.
+
+    `images` (key -> ImageFile) are embedded, base64, in the question text that places them.
 
     A ``category`` entry is written whenever the category changes. Raises ValueError for a
     kind this format has no element for.
@@ -529,5 +697,5 @@ def export_moodle_xml(questions: Iterable[GiftQuestion]) -> bytes:
             entry = etree.SubElement(quiz, "question", type="category")
             _text_element(entry, "category", q.category)
             category = q.category
-        _write_question(quiz, q)
+        _write_question(quiz, q, images or {})
     return etree.tostring(quiz, encoding="UTF-8", xml_declaration=True, pretty_print=True)

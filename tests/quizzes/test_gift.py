@@ -999,3 +999,34 @@ def test_non_text_input_is_a_problem_not_an_exception():
     result = parse_gift(b"Q{T}")  # type: ignore[arg-type]
     assert result.questions == ()
     assert result.problems[0].message == "Line 1: GIFT input must be text (str)"
+
+
+def test_an_escaped_newline_alone_after_the_block_is_not_a_missing_word():
+    # Found by the round-trip property: "\n" after the block decodes to whitespace, so it is not
+    # text after a blank; read as a missing word, its stem could not be written back in GIFT.
+    text = "x{=a}\\n"
+    result = parse_gift(text)
+    assert result.problems == ()
+    (question,) = result.questions
+    assert (question.kind, question.stem) == ("short_answer", "x")
+    assert parse_gift(export_gift(result.questions)).questions == result.questions
+
+
+def test_the_property_failure_with_a_trailing_escaped_newline_round_trips():
+    # The shape the property reported (a first question in error, then a Markdown one ending "}\n").
+    text = "x{~####}\n\n[markdown]x{~a -> #b\n=c}\\n"
+    result = parse_gift(text)
+    (question,) = result.questions
+    assert (question.kind, question.stem) == ("single", "x")
+    again = parse_gift(export_gift(result.questions))
+    assert again.problems == () and again.questions == result.questions
+
+
+def test_a_short_answer_whose_feedback_holds_an_arrow_is_refused():
+    # Found by the round-trip property: "{> #->}" is one short answer with feedback "->", but
+    # written back as "=>#->" it reads as a matching pair (GIFT cannot escape "->").
+    result = parse_gift("x{> #->}")
+    assert result.questions == ()
+    assert [p.message for p in result.problems] == [
+        "Line 1: a short answer's feedback cannot hold '->' (it marks a matching pair)"
+    ]

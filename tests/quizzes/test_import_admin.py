@@ -42,6 +42,11 @@ MOODLE = b"""<?xml version="1.0" encoding="UTF-8"?>
 AIKEN = b"Where is the pain?\nA. Deep in the buttock\nB. In the knee\nANSWER: A\n"
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # a Moodle XML import stores its embedded images
+
+
 @pytest.fixture
 def quiz(course):
     return Quiz.objects.create(course=course)
@@ -233,7 +238,9 @@ def test_conformance_moodle_fixture_imports_through_the_service():
     data = shared_path("conformance", "moodlexml", "moodle_fixtures_truefalse.xml").read_bytes()
     report, _ = bank_import(quiz=quiz, fmt="detect", data=data, dry_run=False)
     assert report.ok and report.created == 2
-    assert len([n for n in report.notes if "embedded file" in str(n)]) == 8
+    # The logo in both question texts is imported (once); the six feedback images are listed as skipped.
+    assert len([n for n in report.notes if "embedded file" in str(n)]) == 6
+    assert all("[[image:logo-" in stem for stem in quiz.questions.values_list("stem_markdown", flat=True))
     assert list(quiz.questions.values_list("title", "topic")) == [
         ("Moodle acronym (False)", "truefalse"),
         ("Moodle acronym (True)", "truefalse"),

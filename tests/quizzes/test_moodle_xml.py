@@ -120,7 +120,7 @@ def test_categories_follow_the_file_in_any_order_and_nested():
     ]
 
 
-def test_truefalse_fixture_imports_two_questions_and_lists_its_embedded_images_as_skipped():
+def test_truefalse_fixture_imports_two_questions_and_lists_its_feedback_images_as_skipped():
     parsed = parse_moodle_xml(fixture("moodle_fixtures_truefalse.xml"))
     assert [(q.title, q.true_false_answer) for q in parsed.questions] == [
         ("Moodle acronym (False)", False),
@@ -130,10 +130,10 @@ def test_truefalse_fixture_imports_two_questions_and_lists_its_embedded_images_a
         parsed.questions[0].stem
     )
     assert parsed.problems == ()
-    assert len(parsed.notes) == 8
+    assert len(parsed.notes) == 6  # the logo in the question texts is imported (test_moodle_xml_images)
     assert parsed.notes[0].message == (
-        "Line 18: the embedded file 'logo.jpg' was skipped (files in Moodle XML are not imported; "
-        "add the image to the question after the import)"
+        "Line 21: the embedded file 'infos.jpg' was skipped (only images the question text places are "
+        "imported; add others to the question after the import)"
     )
 
 
