@@ -89,3 +89,11 @@ def test_the_platform_admin_page_shows_the_values_to_paste_into_the_lms(client, 
     page = client.get(f"/admin/lti/platform/{lms.registration.pk}/change/").content.decode()
     for value in ("/lti/launch/", "/lti/login/", "/lti/jwks/"):
         assert f"<code>http://127.0.0.1:8000{value}</code>" in page
+
+
+def test_make_runs_key_step_creates_a_key_once_and_leaves_it_on_later_runs(settings, tmp_path):
+    settings.LTI_KEY_DIR = str(tmp_path / "fresh-keys")
+    call_command("lti_keys", "--create", "--if-missing")
+    first = [key.kid for key in keys.all_keys()]
+    call_command("lti_keys", "--create", "--if-missing")
+    assert len(first) == 1 and [key.kid for key in keys.all_keys()] == first
