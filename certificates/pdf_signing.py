@@ -157,19 +157,31 @@ def _intact(signature, certificate) -> bool:
     return status.intact and status.valid and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
 
 
+# The upload check is public and anonymous, and a 5 MB file can hold hundreds of signature
+# dictionaries, each carrying our (public) certificate: looking at every one would be hundreds of
+# whole-file hashes and CMS checks per request. What we issue carries one signature, so only the
+# latest few are looked at, and of those only the last one that is ours is validated.
+SIGNATURES_LOOKED_AT = 4
+
+
 def read_claims(pdf_bytes: bytes, published: list[SigningKey]) -> PdfClaims:
-    """Our signatures and the serial an uploaded file carries; no claims if it cannot be parsed."""
+    """Our signatures and the serial an uploaded file carries; no claims if it cannot be parsed.
+
+    Bounded work: the file's last SIGNATURES_LOOKED_AT signatures are read, and only the last of
+    ours among them is validated (`intact_kids` holds at most one kid).
+    """
     ours = {key.certificate.public_bytes(serialization.Encoding.DER): key.kid for key in published}
     try:
         reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
-        signed_by, intact = [], []
-        for signature in reader.embedded_signatures:
+        signed_by, last_ours = [], None
+        for signature in reader.embedded_signatures[-SIGNATURES_LOOKED_AT:]:
             kid = ours.get(signature.signer_cert.dump())
-            if kid is None:
-                continue
-            signed_by.append(kid)
-            if _intact(signature, signature.signer_cert):
-                intact.append(kid)
+            if kid is not None:
+                signed_by.append(kid)
+                last_ours = (signature, kid)
+        intact = []
+        if last_ours is not None and _intact(last_ours[0], last_ours[0].signer_cert):
+            intact.append(last_ours[1])
         # Subscripting (unlike .get) follows the indirect reference to the info dictionary.
         keywords = str(reader.trailer_view["/Info"].get("/Keywords", ""))
     except Exception:  # an altered or hostile file, or one with no info: any failure means "no claims"
