@@ -320,6 +320,9 @@ CE_TSA_URL = os.environ.get("CE_TSA_URL", "")
 # The "check a PDF" upload on /verify/: files above this many bytes get a 400 page (a certificate is
 # about 45 KB). The file is held in memory only (certificates/uploads.py), never written to disk.
 CE_VERIFY_UPLOAD_MAX_BYTES = int(os.environ.get("CE_VERIFY_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
+# Checks per address per window (certificates/throttle.py); beyond it a 429 page until the window ends.
+CE_VERIFY_PDF_CHECKS_PER_WINDOW = int(os.environ.get("CE_VERIFY_PDF_CHECKS_PER_WINDOW", "30"))
+CE_VERIFY_PDF_WINDOW_SECONDS = int(os.environ.get("CE_VERIFY_PDF_WINDOW_SECONDS", "600"))
 
 # `make bench` turns this on to route /bench/hello/, the bare-Django floor the pages are compared with.
 BENCH_HELLO = env_bool("BENCH_HELLO", False)
