@@ -47,7 +47,7 @@ from quizzes.gift import (
     GiftSyntaxError,
     GiftUnsupported,
 )
-from quizzes.moodle_xml import BankParseResult
+from quizzes.moodle_xml import BankParseResult, question_problem
 from quizzes.xml_safety import XmlRefused, local_name, parse_xml
 
 NS = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
@@ -748,13 +748,6 @@ def _stem_with_blank(body, interaction):
     return re.sub(r"<qti-blank-marker></qti-blank-marker>", BLANK, html, count=1)
 
 
-def _problem(error):
-    message = f"Line {error.line}: {error.message}"
-    if error.unsupported:
-        return GiftUnsupported(error.line, message, kind=error.unsupported)
-    return GiftSyntaxError(error.line, message)
-
-
 def _parse_item_bytes(data, where=""):
     """(question or None, problems, notes) for one item file."""
     prefix = f"{where}: " if where else ""
@@ -777,7 +770,7 @@ def _parse_item_bytes(data, where=""):
         question, notes = _read_item(root)
     except _ItemError as error:
         error.message = prefix + error.message
-        return None, [_problem(error)], []
+        return None, [question_problem(error)], []
     return question, [], [GiftProblem(question.line, f"Line {question.line}: {prefix}{n}") for n in notes]
 
 
