@@ -273,6 +273,9 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+# Seconds for each SMTP step (connect, each command): a mail server that hangs must not hold the
+# worker for ever. Sends run outside any database transaction (ce_course.deliveries).
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CE Course <no-reply@localhost>")
 
 # Security headers. Production (DEBUG off) gets HTTPS-only cookies and HSTS.
