@@ -299,6 +299,7 @@ def _write_element(element, out, *, is_root=False, depth=1):
     attributes = _clean_attributes(name, element.attrib)
     if is_root:
         attributes.insert(0, ("xmlns", SVG_NS))
+        _add_viewbox(attributes)
     out.write(f"<{name}")
     for attribute, value in attributes:
         out.write(f" {attribute}={quoteattr(value)}")
@@ -310,6 +311,14 @@ def _write_element(element, out, *, is_root=False, depth=1):
         if child.tail:
             out.write(escape(child.tail))
     out.write(f"</{name}>")
+
+
+def _add_viewbox(attributes):
+    """Give an SVG sized only in pixels a viewBox, so it scales down with the page instead of being cut off."""
+    values = dict(attributes)
+    width, height = _LENGTH.fullmatch(values.get("width", "")), _LENGTH.fullmatch(values.get("height", ""))
+    if "viewBox" not in values and width and height:
+        attributes.append(("viewBox", f"0 0 {width.group(1)} {height.group(1)}"))
 
 
 def _clean_attributes(element_name, attrib):

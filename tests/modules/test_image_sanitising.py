@@ -216,6 +216,16 @@ def test_svg_size_comes_from_the_viewbox():
     assert (clean.width, clean.height) == (400, 300)
 
 
+def test_svg_sized_in_pixels_gets_a_viewbox_so_it_can_scale_down():
+    clean = svg_sanitise(
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="640px" height="480"><text>x</text></svg>'
+    )
+    assert clean.startswith(
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="640px" height="480" viewBox="0 0 640 480">'
+    )
+    assert clean_image(clean, SVG).width == 640
+
+
 def test_svg_without_viewbox_or_size_is_refused():
     with pytest.raises(ImageRefused, match="viewBox"):
         clean_image(b'<svg xmlns="http://www.w3.org/2000/svg"><text>x</text></svg>', SVG)
