@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
+from asn1crypto import cms
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
@@ -90,7 +91,12 @@ class _PreparedAttribute(CMSAttributeProvider):
 
     def __init__(self, attribute_type: str, value):
         self.attribute_type = attribute_type
-        self.attribute = simple_cms_attribute(attribute_type, value)
+        # Read back from its DER so that asn1crypto holds it as parsed, not as built. A value built
+        # from Python objects stays "mutated" forever, and asn1crypto then re-encodes its whole
+        # subtree on every access to its bytes, twice per nesting level (the signing-certificate
+        # reference nests about ten deep): pyHanko's assembly of the CMS touched it so often that
+        # this one 171-byte attribute cost about 8 ms of every signature. Parsed, it is copied as bytes.
+        self.attribute = cms.CMSAttribute.load(simple_cms_attribute(attribute_type, value).dump())
 
     async def get_attribute(self, dry_run=False):
         return self.attribute
