@@ -151,6 +151,14 @@ def test_each_signature_carries_the_pades_b_attributes_with_the_certificate_refe
     assert trusted_status(signed, key).bottom_line
 
 
+def test_the_signature_container_carries_the_signing_certificate_once():
+    key = signing_keys.current_key()
+    signed = pdf_signing.sign_pdf(render_certificate(sample_data()), key, reason="Certificate").pdf
+    signature = PdfFileReader(io.BytesIO(signed), strict=False).embedded_signatures[0]
+    embedded = [choice.chosen.dump() for choice in signature.signed_data["certificates"]]
+    assert embedded == [key.certificate.public_bytes(serialization.Encoding.DER)]
+
+
 def test_a_signature_never_re_encodes_the_prepared_certificate_reference(monkeypatch):
     # Held as parsed DER, the signing-certificate-v2 value is copied as bytes; held as built from
     # Python values, asn1crypto re-encoded it hundreds of times per signature (8 ms of 13).
