@@ -98,7 +98,9 @@ class _PreparedAttribute(CMSAttributeProvider):
         # from Python objects stays "mutated" forever, and asn1crypto then re-encodes its whole
         # subtree on every access to its bytes, twice per nesting level (the signing-certificate
         # reference nests about ten deep): pyHanko's assembly of the CMS touched it so often that
-        # this one 171-byte attribute cost about 8 ms of every signature. Parsed, it is copied as bytes.
+        # this one 171-byte attribute cost about 7 ms of every signature (sign_pdf median 13.0 ->
+        # 6.0 ms, side by side, 2-core machine). Parsed, it is copied as bytes; nothing may read its
+        # .native, which would make asn1crypto deep-copy the Python values on each copy instead.
         self.attribute = cms.CMSAttribute.load(simple_cms_attribute(attribute_type, value).dump())
 
     async def get_attribute(self, dry_run=False):

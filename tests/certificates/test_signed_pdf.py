@@ -161,7 +161,7 @@ def test_the_signature_container_carries_the_signing_certificate_once():
 
 def test_a_signature_never_re_encodes_the_prepared_certificate_reference(monkeypatch):
     # Held as parsed DER, the signing-certificate-v2 value is copied as bytes; held as built from
-    # Python values, asn1crypto re-encoded it hundreds of times per signature (8 ms of 13).
+    # Python values, asn1crypto re-encoded it hundreds of times per signature (about 7 ms of 13).
     key = signing_keys.current_key()
     pdf_signing._signer.cache_clear()
     pdf_signing.sign_pdf(render_certificate(sample_data()), key, reason="warm-up")  # builds the signer
