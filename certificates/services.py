@@ -21,6 +21,7 @@ from certificates.codes import new_verification_code, serial_for
 from certificates.models import Attestation, Certificate, CertificateLicense, Evaluation
 from modules.models import Course, Enrollment
 from modules.selectors import course_progress
+from reports import summary as completion_summary
 from reports.services import roster_carry_forward
 
 logger = logging.getLogger(__name__)
@@ -199,6 +200,7 @@ def _create(*, user, course, enrollment, completion_date, now, replaces=None):
     certificate.pdf = pdf.render_certificate(certificate_data(certificate))
     certificate.pdf_sha256 = hashlib.sha256(certificate.pdf).hexdigest()
     certificate.save(update_fields=["serial", "pdf", "pdf_sha256"])
+    completion_summary.certificate_issued(certificate)  # the board's totals, in this transaction
     return certificate
 
 
@@ -273,6 +275,7 @@ def certificate_revoke(*, certificate, reason, by, now=None):
     certificate.revoked_reason = reason
     certificate.revoked_by = by
     certificate.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
+    completion_summary.certificate_revoked(certificate)  # the board's totals, in this transaction
     audit_record(
         actor=by,
         action="certificate.revoked",

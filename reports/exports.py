@@ -178,12 +178,10 @@ def _raw_chunks(queryset) -> Iterator[list[tuple]]:
     yield from compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=FETCH_CHUNK)
 
 
-def completion_records(queryset) -> Iterator[tuple]:
-    """One tuple of cells per certificate of `queryset` (reports.selectors.completion_queryset or
-    completion_rows), in its order. Two queries per FETCH_CHUNK certificates, whatever the count.
-    """
+def completion_values(queryset):
+    """`queryset` as the values_list of _COMPLETION_FIELDS the CSV is written from (without licenses)."""
     entries = RosterEntry.objects.filter(license__certificate=OuterRef("pk"))
-    rows = (
+    return (
         queryset.prefetch_related(None)  # licenses come per chunk below; values_list cannot prefetch
         .annotate(
             reported_to_ce_broker=Exists(entries),
@@ -204,6 +202,27 @@ def completion_records(queryset) -> Iterator[tuple]:
         )
         .values_list(*_COMPLETION_FIELDS)
     )
+
+
+def completion_export_sql(queryset):
+    """(sql, params): one PostgreSQL query giving the CSV's columns, licenses joined in as text.
+
+    The floor the export is measured against (bench/run_scale.py runs it through psql's \\copy).
+    """
+    sql, params = completion_values(queryset).query.get_compiler(using=queryset.db).as_sql()
+    names = ", ".join(f"c{index}" for index in range(len(_COMPLETION_FIELDS)))
+    licenses = (
+        "(SELECT string_agg(l.profession || ' ' || l.state || ' ' || l.number, '; ' ORDER BY l.position) "
+        "FROM certificates_certificatelicense l WHERE l.certificate_id = q.c0)"
+    )
+    return f"SELECT q.*, {licenses} FROM ({sql}) AS q({names})", params  # noqa: S608
+
+
+def completion_records(queryset) -> Iterator[tuple]:
+    """One tuple of cells per certificate of `queryset` (reports.selectors.completion_queryset or
+    completion_rows), in its order. Two queries per FETCH_CHUNK certificates, whatever the count.
+    """
+    rows = completion_values(queryset)
     for chunk in _raw_chunks(rows):
         licenses = _licenses_by_certificate([row[0] for row in chunk], queryset.db)
         for (
@@ -331,6 +350,13 @@ def _roster_row(sheet, line: RosterLine) -> list:
 
 
 def roster_workbook(lines: Iterable[RosterLine]) -> bytes:
+    """The roster workbook as bytes (see roster_workbook_to)."""
+    buffer = io.BytesIO()
+    roster_workbook_to(lines, buffer)
+    return buffer.getvalue()
+
+
+def roster_workbook_to(lines: Iterable[RosterLine], out) -> int:
     """CE Broker's "Excel upload, full credit" roster: one row per license, no header row.
 
     Layout per CE Broker's help article "Creating Excel Files (Full Course Credit)": A provider
@@ -338,11 +364,16 @@ def roster_workbook(lines: Iterable[RosterLine]) -> bytes:
     course ID instead; left blank), D optional publishing number (blank), E license number, F date
     completed as an Excel date, G "State=XX", H "Profession=XX". The article describes data from
     row 1 with no column titles, so there is no header row.
+
+    Writes to the file `out` and returns the number of lines. openpyxl's write-only mode keeps
+    the rows in a temporary file, not in memory, so a million lines cost what a thousand do.
     """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Roster")
     corrections = []
+    row_count = 0
     for row, line in enumerate(lines, start=1):
+        row_count = row
         sheet.append(_roster_row(sheet, line))
         if line.is_correction:
             corrections.append((row, line))
@@ -362,9 +393,8 @@ def roster_workbook(lines: Iterable[RosterLine]) -> bytes:
                     "hours changed.",
                 ]
             )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    workbook.save(out)
+    return row_count
 
 
 # --- certificate PDFs as a ZIP --------------------------------------------------------------------

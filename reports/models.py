@@ -63,3 +63,72 @@ class RosterEntry(models.Model):
 
     def __str__(self):
         return f"{self.license} in {self.batch}"
+
+
+class CompletionFigures(models.Model):
+    """What one certificate adds to the board's summary (CompletionStats), kept beside it.
+
+    Written when the certificate is issued and read back when it is revoked, so a revocation
+    subtracts exactly what the issue added, even if the learner's tracked time changed since.
+    `states` and `professions` list the certificate's license states and professions, each between
+    bars ("|CA|FL|"), so "has a license in FL" is a LIKE on one column on every database.
+    """
+
+    certificate = models.OneToOneField(
+        "certificates.Certificate", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    course = models.ForeignKey("modules.Course", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="First day of the completion date's month.")
+    states = models.CharField(max_length=160)
+    professions = models.CharField(max_length=40)
+    hours = models.DecimalField(max_digits=5, decimal_places=2)
+    best_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    seconds_spent = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name_plural = "completion figures"
+
+    def __str__(self):
+        return f"Figures of certificate {self.certificate_id}"
+
+
+class CompletionStats(models.Model):
+    """Running totals of certificates per course, completion month, status and license profile.
+
+    The board's counts, hours, means and charts add these rows up instead of reading every
+    certificate. Kept up to date in the same transaction as certificate_issue, certificate_revoke
+    and certificate_reissue (reports.summary), so they are never stale; `manage.py
+    rebuild_completion_stats` recomputes them from the certificates. Score bins follow
+    reports.selectors.SCORE_BINS.
+    """
+
+    course = models.ForeignKey("modules.Course", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    is_live = models.BooleanField()
+    states = models.CharField(max_length=160)
+    professions = models.CharField(max_length=40)
+    completed = models.IntegerField(default=0)
+    hours = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    scored = models.IntegerField(default=0)  # certificates with a best post-test percent
+    percent_total = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    seconds_total = models.BigIntegerField(default=0)
+    bin_0 = models.IntegerField(default=0)  # best percent under 50
+    bin_50 = models.IntegerField(default=0)
+    bin_60 = models.IntegerField(default=0)
+    bin_70 = models.IntegerField(default=0)
+    bin_80 = models.IntegerField(default=0)
+    bin_90 = models.IntegerField(default=0)
+    bin_100 = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "completion stats"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "month", "is_live", "states", "professions"], name="completionstats_key"
+            ),
+            models.CheckConstraint(condition=Q(completed__gte=0), name="completionstats_not_negative"),
+        ]
+
+    def __str__(self):
+        state = "live" if self.is_live else "revoked"
+        return f"{self.completed} {state} in course {self.course_id}, {self.month:%Y-%m}, {self.states}"

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ce_course.audit import audit_record
 from certificates.models import CertificateLicense
-from reports.exports import RosterLine
+from reports.exports import FETCH_CHUNK, RosterLine
 from reports.models import ReportDownload, RosterBatch, RosterEntry
 from reports.selectors import completion_queryset
 
@@ -41,6 +41,11 @@ def _unreported(f):
 
 
 def _as_lines(licenses) -> list[RosterLine]:
+    return list(_iter_lines(licenses))
+
+
+def _iter_lines(licenses):
+    """RosterLines read FETCH_CHUNK at a time (a server-side cursor on PostgreSQL): flat memory."""
     rows = licenses.order_by("certificate__completion_date", "certificate_id", "position").values_list(
         "pk",
         "certificate__course__provider_approval_number",
@@ -54,13 +59,18 @@ def _as_lines(licenses) -> list[RosterLine]:
         "corrects__roster_entry__batch_id",
         "corrects__certificate__serial",
     )
-    return [RosterLine(*row) for row in rows]
+    return (RosterLine(*row) for row in rows.iterator(chunk_size=FETCH_CHUNK))
 
 
 def roster_lines(f) -> list[RosterLine]:
     """Every license line of the filter's live certificates not reported in an earlier roster,
     by completion date. Reads only."""
     return _as_lines(_unreported(f))
+
+
+def iter_roster_lines(f):
+    """roster_lines(f) one line at a time, for the streamed export of a large roster."""
+    return _iter_lines(_unreported(f))
 
 
 def unreported_line_count(f) -> int:

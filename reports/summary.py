@@ -1,0 +1,199 @@
+"""The board's running totals (CompletionStats), kept in the same transaction as every certificate change.
+
+certificates.services calls `certificate_issued` when it creates a certificate (an issue or a
+re-issue) and `certificate_revoked` when it revokes one, inside their transactions: a total is
+never stale and never counts a certificate whose transaction rolled back. Each certificate's own
+contribution is stored (CompletionFigures) so that a revocation moves exactly what was added from
+the "live" row to the "revoked" row.
+
+Totals are added with one INSERT ... ON CONFLICT DO UPDATE (PostgreSQL and SQLite alike): two
+transactions changing the same row wait for each other's row lock instead of losing an update.
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import F, Max, Sum
+
+from certificates.models import Certificate, CertificateLicense
+from modules.models import ModuleProgress
+from quizzes.models import Attempt
+from reports.models import CompletionFigures, CompletionStats
+
+# (lowest best percent, column): reports.selectors.SCORE_BINS, one column per bin.
+BIN_COLUMNS = ((100, "bin_100"), (90, "bin_90"), (80, "bin_80"), (70, "bin_70"), (60, "bin_60"))
+BIN_COLUMNS += ((50, "bin_50"), (0, "bin_0"))
+TOTALS = ("completed", "hours", "scored", "percent_total", "seconds_total", *(c for _, c in BIN_COLUMNS))
+KEY = ("course_id", "month", "is_live", "states", "professions")
+REBUILD_CHUNK = 5000
+# What figures_for and certificates_added read of a certificate.
+CERTIFICATE_COLUMNS = (
+    "user_id",
+    "course_id",
+    "enrollment_id",
+    "completion_date",
+    "contact_hours",
+    "revoked_at",
+)
+
+
+def profile(values):
+    """'|CA|FL|' for {"FL", "CA"}: each value between bars, so '|FL|' finds one with a LIKE."""
+    return "|" + "|".join(sorted(set(values))) + "|" if values else "|"
+
+
+def bin_column(percent):
+    if percent is None:
+        return None
+    return next(column for low, column in BIN_COLUMNS if percent >= low)
+
+
+def figures_for(certificates):
+    """Unsaved CompletionFigures for `certificates` (Certificate rows): three queries in all."""
+    certificates = list(certificates)
+    if not certificates:
+        return []
+    ids = [c.pk for c in certificates]
+    best = {
+        (row["user_id"], row["quiz__course_id"]): row["best"]
+        for row in Attempt.objects.filter(
+            user_id__in={c.user_id for c in certificates}, submitted_at__isnull=False
+        )
+        .values("user_id", "quiz__course_id")
+        .annotate(best=Max("percent"))
+    }
+    seconds = dict(
+        ModuleProgress.objects.filter(enrollment_id__in={c.enrollment_id for c in certificates})
+        .values("enrollment_id")
+        .annotate(total=Sum("seconds_spent"))
+        .values_list("enrollment_id", "total")
+    )
+    licenses = defaultdict(list)
+    for certificate_id, state, profession in CertificateLicense.objects.filter(
+        certificate_id__in=ids
+    ).values_list("certificate_id", "state", "profession"):
+        licenses[certificate_id].append((state, profession))
+    return [
+        CompletionFigures(
+            certificate_id=c.pk,
+            course_id=c.course_id,
+            month=c.completion_date.replace(day=1),
+            states=profile(state for state, _ in licenses[c.pk]),
+            professions=profile(profession for _, profession in licenses[c.pk]),
+            hours=c.contact_hours,
+            best_percent=best.get((c.user_id, c.course_id)),
+            seconds_spent=seconds.get(c.enrollment_id) or 0,
+        )
+        for c in certificates
+    ]
+
+
+def _totals(figures, is_live, sign):
+    column = bin_column(figures.best_percent)
+    return {
+        "completed": sign,
+        # Hours count only while the certificate is live, as on the board ("hours awarded").
+        "hours": sign * figures.hours if is_live else Decimal(0),
+        "scored": sign if column else 0,
+        "percent_total": sign * figures.best_percent if column else Decimal(0),
+        "seconds_total": sign * figures.seconds_spent,
+        **{name: (sign if name == column else 0) for _, name in BIN_COLUMNS},
+    }
+
+
+def _apply(changes):
+    """Add `changes` [(figures, is_live, +1 or -1)] to CompletionStats in one upsert.
+
+    Rows go in key order, so two transactions touching the same rows lock them in the same order
+    and cannot deadlock.
+    """
+    merged = {}
+    for figures, is_live, sign in changes:
+        key = (figures.course_id, figures.month, is_live, figures.states, figures.professions)
+        totals = _totals(figures, is_live, sign)
+        if key in merged:
+            merged[key] = {name: merged[key][name] + totals[name] for name in TOTALS}
+        else:
+            merged[key] = totals
+    # A total that goes down (a revocation) was added before: an UPDATE of its row. The CHECK that no
+    # count is negative is tested on the row an upsert proposes, before the conflict, so only totals
+    # that go up take the upsert.
+    for key in sorted(merged):
+        totals = merged[key]
+        if totals["completed"] < 0:
+            updated = CompletionStats.objects.filter(**dict(zip(KEY, key, strict=True))).update(
+                **{name: F(name) + totals[name] for name in TOTALS}
+            )
+            if updated != 1:
+                raise RuntimeError(f"No running total to subtract a certificate from: {key}")
+    rising = {key: totals for key, totals in merged.items() if totals["completed"] >= 0}
+    if rising:
+        _upsert(rising)
+
+
+def _upsert(merged):
+    quote = connection.ops.quote_name
+    table = quote(CompletionStats._meta.db_table)
+    columns = (*KEY, *TOTALS)
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    params = []
+    for key in sorted(merged):
+        course_id, month, is_live, states, professions = key
+        totals = merged[key]
+        params += [course_id, connection.ops.adapt_datefield_value(month), is_live, states, professions]
+        params += [
+            connection.ops.adapt_decimalfield_value(totals[name])
+            if isinstance(totals[name], Decimal)
+            else totals[name]
+            for name in TOTALS
+        ]
+    updates = ", ".join(f"{quote(name)} = {table}.{quote(name)} + excluded.{quote(name)}" for name in TOTALS)
+    # Only quoted model names and placeholders are formatted in; every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+        f"VALUES {', '.join([placeholders] * len(merged))} "
+        f"ON CONFLICT ({', '.join(quote(c) for c in KEY)}) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def certificates_added(certificates):
+    """Count new certificates (live or already revoked, as they stand): store their figures, add them."""
+    certificates = list(certificates)
+    figures = figures_for(certificates)
+    CompletionFigures.objects.bulk_create(figures, batch_size=2000)
+    live = {c.pk: c.revoked_at is None for c in certificates}
+    _apply((f, live[f.certificate_id], 1) for f in figures)
+
+
+def certificate_issued(certificate):
+    """Call inside the transaction that created `certificate` (after its licenses)."""
+    certificates_added([certificate])
+
+
+def certificate_revoked(certificate):
+    """Call inside the transaction that revoked `certificate`: its figures move from live to revoked."""
+    figures = CompletionFigures.objects.filter(certificate_id=certificate.pk).first()
+    if figures is None:  # counted by no total yet (created before the totals existed): count it now
+        certificates_added([certificate])
+        return
+    _apply([(figures, True, -1), (figures, False, 1)])
+
+
+@transaction.atomic
+def rebuild():
+    """Recompute every total from the certificates (after a bulk load, or to check the running ones).
+
+    Returns the number of certificates counted.
+    """
+    CompletionStats.objects.all().delete()
+    CompletionFigures.objects.all().delete()
+    ids = list(Certificate.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), REBUILD_CHUNK):
+        chunk = ids[start : start + REBUILD_CHUNK]
+        certificates_added(
+            Certificate.objects.filter(pk__range=(chunk[0], chunk[-1])).only(*CERTIFICATE_COLUMNS)
+        )
+    return len(ids)
