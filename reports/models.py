@@ -132,3 +132,33 @@ class CompletionStats(models.Model):
     def __str__(self):
         state = "live" if self.is_live else "revoked"
         return f"{self.completed} {state} in course {self.course_id}, {self.month:%Y-%m}, {self.states}"
+
+
+class UnreportedLines(models.Model):
+    """How many license lines of live certificates CE Broker has not been sent, per course,
+    completion month, state and profession: the report page's roster counts, without reading
+    every line.
+
+    A line is one license on one certificate, so each counts in exactly one row. Kept in the same
+    transaction as what changes it (reports.summary): a certificate issued (+ its lines), revoked
+    (- its unreported lines), a roster marked as reported (- its lines), a line carried into a
+    roster by a re-issue (-1).
+    """
+
+    course = models.ForeignKey("modules.Course", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    state = models.CharField(max_length=2)
+    profession = models.CharField(max_length=4)
+    lines = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "unreported lines"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "month", "state", "profession"], name="unreportedlines_key"
+            ),
+            models.CheckConstraint(condition=Q(lines__gte=0), name="unreportedlines_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.lines} unreported {self.profession} {self.state} lines, course {self.course_id}, {self.month:%Y-%m}"

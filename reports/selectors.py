@@ -199,7 +199,7 @@ def _month_after(day):
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def _split_by_month(f):
+def split_by_month(f):
     """(whole months, edge filters): the filter's date range as whole months, read from the running
     totals, plus at most two filters for the days at either end that do not fill a month, read from
     the certificates themselves (a few weeks of rows at most, found through the date index).
@@ -277,7 +277,7 @@ def board_totals(f):
     if f.reported:
         months, edges = None, [f]
     else:
-        months, edges = _split_by_month(f)
+        months, edges = split_by_month(f)
     totals = dict.fromkeys((*TOTAL_FIELDS, *BIN_FIELDS), 0)
     if months is not None:
         figures = _stats_rows(f, months).aggregate(**{name: Sum(name) for name in totals})
@@ -327,7 +327,7 @@ def completion_summary(f, *, totals=None):
 def completions_per_month(f):
     """[(first day of month, count)] in date order."""
     counts = defaultdict(int)
-    months, edges = (None, [f]) if f.reported else _split_by_month(f)
+    months, edges = (None, [f]) if f.reported else split_by_month(f)
     if months is not None:
         for month, n in (
             _stats_rows(f, months).values("month").annotate(n=Sum("completed")).values_list("month", "n")

@@ -5,16 +5,19 @@ and each line is reported once ever (RosterEntry.license is unique), so every ro
 "Mark as reported" holds only what is new.
 """
 
+from dataclasses import replace
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from ce_course.audit import audit_record
 from certificates.models import CertificateLicense
+from reports import summary
 from reports.exports import FETCH_CHUNK, RosterLine
-from reports.models import ReportDownload, RosterBatch, RosterEntry
-from reports.selectors import completion_queryset
+from reports.models import ReportDownload, RosterBatch, RosterEntry, UnreportedLines
+from reports.selectors import completion_queryset, split_by_month
 
 
 class RosterError(Exception):
@@ -74,8 +77,40 @@ def iter_roster_lines(f):
 
 
 def unreported_line_count(f) -> int:
-    """len(roster_lines(f)) in one COUNT query, for the report page."""
-    return _unreported(f).count()
+    """len(roster_lines(f)), added up from the running counts (UnreportedLines) for whole months and
+    counted from the lines for the days of a date range that do not fill a month."""
+    return _unreported_lines(f)
+
+
+def _unreported_lines(f, *, before=None):
+    """Unreported lines of `f`, of certificates completed before the date `before` if given."""
+    if before is not None and (f.completed_to is None or f.completed_to >= before):
+        f = replace(f, completed_to=before - timedelta(days=1))
+        if f.completed_from is not None and f.completed_from > f.completed_to:
+            return 0
+    if f.reported or f.status == "revoked":
+        # Not in the running counts: "reported" narrows certificates by their roster entries, and
+        # a revoked certificate has no line to report.
+        return _unreported(f).count() if f.reported else 0
+    months, edges = split_by_month(f)
+    total = 0
+    if months is not None:
+        first, after = months
+        rows = UnreportedLines.objects.all()
+        if f.course_id:
+            rows = rows.filter(course_id=f.course_id)
+        if first is not None:
+            rows = rows.filter(month__gte=first)
+        if after is not None:
+            rows = rows.filter(month__lt=after)
+        if f.state:
+            rows = rows.filter(state=f.state)
+        if f.profession:
+            rows = rows.filter(profession=f.profession)
+        total += rows.aggregate(n=Sum("lines"))["n"] or 0
+    for edge in edges:
+        total += _unreported(edge).count()
+    return total
 
 
 def batch_roster_lines(batch) -> list[RosterLine]:
@@ -148,6 +183,7 @@ def roster_carry_forward(*, old, new) -> None:
                 RosterEntry(batch_id=held.roster_entry.batch_id, license=line, carried_from=held.roster_entry)
             )
     RosterEntry.objects.bulk_create(carried)
+    summary.lines_reported(entry.license_id for entry in carried)  # the page's counts, in this transaction
 
 
 def _mark(f, by) -> RosterBatch:
@@ -159,6 +195,7 @@ def _mark(f, by) -> RosterBatch:
         RosterEntry.objects.bulk_create(
             RosterEntry(batch=batch, license_id=line.license_id) for line in lines
         )
+        summary.lines_reported(line.license_id for line in lines)  # the page's counts, in this transaction
         return batch
 
 
@@ -183,12 +220,10 @@ def roster_mark_reported(*, f, by) -> RosterBatch:
 
 
 def overdue_unreported(f, *, days=20, today=None) -> int:
-    """How many live completions of the filter still have a license line unreported `days` days
+    """How many license lines of the filter's live completions are still unreported `days` days
     after completion (Florida wants a report within 30 days; the board is warned at 20)."""
     today = today or timezone.localdate()
-    cutoff = today - timedelta(days=days)
-    overdue = _unreported(f).filter(certificate__completion_date__lt=cutoff)
-    return overdue.values("certificate_id").distinct().count()
+    return _unreported_lines(f, before=today - timedelta(days=days))
 
 
 def download_record(*, user, export, f, row_count=None) -> ReportDownload:

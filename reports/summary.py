@@ -10,7 +10,8 @@ Totals are added with one INSERT ... ON CONFLICT DO UPDATE (PostgreSQL and SQLit
 transactions changing the same row wait for each other's row lock instead of losing an update.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from datetime import date
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -19,7 +20,7 @@ from django.db.models import F, Max, Sum
 from certificates.models import Certificate, CertificateLicense
 from modules.models import ModuleProgress
 from quizzes.models import Attempt
-from reports.models import CompletionFigures, CompletionStats
+from reports.models import CompletionFigures, CompletionStats, UnreportedLines
 
 # (lowest best percent, column): reports.selectors.SCORE_BINS, one column per bin.
 BIN_COLUMNS = ((100, "bin_100"), (90, "bin_90"), (80, "bin_80"), (70, "bin_70"), (60, "bin_60"))
@@ -129,25 +130,28 @@ def _apply(changes):
                 raise RuntimeError(f"No running total to subtract a certificate from: {key}")
     rising = {key: totals for key, totals in merged.items() if totals["completed"] >= 0}
     if rising:
-        _upsert(rising)
+        _upsert(CompletionStats, KEY, TOTALS, rising)
 
 
-def _upsert(merged):
+def _db_value(value):
+    if isinstance(value, Decimal):
+        return connection.ops.adapt_decimalfield_value(value)
+    if isinstance(value, date):
+        return connection.ops.adapt_datefield_value(value)
+    return value
+
+
+def _upsert(model, key_columns, totals_columns, merged):
+    """INSERT ... ON CONFLICT (key) DO UPDATE SET total = total + excluded.total, rows in key order."""
     quote = connection.ops.quote_name
-    table = quote(CompletionStats._meta.db_table)
+    table = quote(model._meta.db_table)
+    KEY, TOTALS = key_columns, totals_columns
     columns = (*KEY, *TOTALS)
     placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
     params = []
     for key in sorted(merged):
-        course_id, month, is_live, states, professions = key
-        totals = merged[key]
-        params += [course_id, connection.ops.adapt_datefield_value(month), is_live, states, professions]
-        params += [
-            connection.ops.adapt_decimalfield_value(totals[name])
-            if isinstance(totals[name], Decimal)
-            else totals[name]
-            for name in TOTALS
-        ]
+        params += [_db_value(value) for value in key]
+        params += [_db_value(merged[key][name]) for name in TOTALS]
     updates = ", ".join(f"{quote(name)} = {table}.{quote(name)} + excluded.{quote(name)}" for name in TOTALS)
     # Only quoted model names and placeholders are formatted in; every value is a parameter.
     sql = (
@@ -159,6 +163,42 @@ def _upsert(merged):
         cursor.execute(sql, params)
 
 
+LINE_KEY = ("course_id", "month", "state", "profession")
+
+
+def lines_changed(lines, sign):
+    """Add `sign` (+1 or -1) to UnreportedLines for each of `lines`: (course id, completion date,
+    state, profession) tuples. Rows in key order, as _apply."""
+    counts = Counter(
+        (course_id, day.replace(day=1), state, profession) for course_id, day, state, profession in lines
+    )
+    if not counts:
+        return
+    if sign > 0:
+        _upsert(UnreportedLines, LINE_KEY, ("lines",), {key: {"lines": n} for key, n in counts.items()})
+        return
+    for key in sorted(counts):
+        updated = UnreportedLines.objects.filter(**dict(zip(LINE_KEY, key, strict=True))).update(
+            lines=F("lines") - counts[key]
+        )
+        if updated != 1:
+            raise RuntimeError(f"No unreported-line count to subtract from: {key}")
+
+
+def _line_keys(licenses):
+    return licenses.values_list(
+        "certificate__course_id", "certificate__completion_date", "state", "profession"
+    )
+
+
+def lines_reported(license_ids):
+    """Call in the transaction that records RosterEntry rows for these license lines (of live certificates)."""
+    ids = list(license_ids)
+    for start in range(0, len(ids), REBUILD_CHUNK):
+        chunk = ids[start : start + REBUILD_CHUNK]
+        lines_changed(_line_keys(CertificateLicense.objects.filter(pk__in=chunk)), -1)
+
+
 def certificates_added(certificates):
     """Count new certificates (live or already revoked, as they stand): store their figures, add them."""
     certificates = list(certificates)
@@ -166,6 +206,9 @@ def certificates_added(certificates):
     CompletionFigures.objects.bulk_create(figures, batch_size=2000)
     live = {c.pk: c.revoked_at is None for c in certificates}
     _apply((f, live[f.certificate_id], 1) for f in figures)
+    live_ids = [pk for pk, is_live in live.items() if is_live]
+    unreported = CertificateLicense.objects.filter(certificate_id__in=live_ids, roster_entry__isnull=True)
+    lines_changed(_line_keys(unreported), 1)
 
 
 def certificate_issued(certificate):
@@ -180,6 +223,8 @@ def certificate_revoked(certificate):
         certificates_added([certificate])
         return
     _apply([(figures, True, -1), (figures, False, 1)])
+    unreported = CertificateLicense.objects.filter(certificate_id=certificate.pk, roster_entry__isnull=True)
+    lines_changed(_line_keys(unreported), -1)
 
 
 @transaction.atomic
@@ -190,6 +235,7 @@ def rebuild():
     """
     CompletionStats.objects.all().delete()
     CompletionFigures.objects.all().delete()
+    UnreportedLines.objects.all().delete()
     ids = list(Certificate.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), REBUILD_CHUNK):
         chunk = ids[start : start + REBUILD_CHUNK]

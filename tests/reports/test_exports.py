@@ -17,8 +17,9 @@ from openpyxl import load_workbook
 
 from accounts.models import User
 from certificates.models import Certificate, CertificateLicense
+from certificates.services import certificate_revoke
 from modules.models import Enrollment
-from reports import exports, services
+from reports import exports, services, summary
 from reports.exports import (
     COMPLETION_COLUMNS,
     RosterLine,
@@ -75,6 +76,7 @@ def make_certificates(course, count, *, completed=date(2026, 1, 10), names=None,
         for certificate in certificates
         for position, (profession, state) in enumerate(licenses, start=1)
     )
+    summary.certificates_added(certificates)  # the board's running totals, as certificate_issue keeps them
     return certificates
 
 
@@ -405,17 +407,18 @@ def test_two_reviewers_marking_at_once_report_each_line_once(broker_course, monk
 # --- overdue and the download log -----------------------------------------------------------------
 
 
-def test_overdue_counts_live_unreported_completions_older_than_the_limit(broker_course, board):
+def test_overdue_counts_live_unreported_license_lines_older_than_the_limit(broker_course, board):
     today = date(2026, 5, 1)
     make_certificates(
         broker_course, 2, completed=today - timedelta(days=21), licenses=[("RN", "FL"), ("RN", "GA")]
     )
     make_certificates(broker_course, 1, completed=today - timedelta(days=20))
     (revoked,) = make_certificates(broker_course, 1, completed=today - timedelta(days=40))
-    Certificate.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now(), revoked_reason="Wrong")
+    certificate_revoke(certificate=revoked, reason="Wrong", by=board)
     f = CompletionFilter()
-    assert overdue_unreported(f, today=today) == 2  # certificates, not license lines
-    assert overdue_unreported(f, days=19, today=today) == 3
+    assert overdue_unreported(f, today=today) == 4  # license lines (CE Broker's unit), of two certificates
+    assert overdue_unreported(f, days=19, today=today) == 5
+    assert overdue_unreported(CompletionFilter(state="GA"), today=today) == 2
     roster_mark_reported(f=f, by=board)
     assert overdue_unreported(f, today=today) == 0
 

@@ -132,7 +132,9 @@ def test_mark_reported_then_roster_has_only_new_lines(client, board, certificate
     complete_modules(nurse, course)
     pass_post_test(nurse, post_test)
     finish_course(nurse, course)
-    second = load_workbook(io.BytesIO(b"".join(client.get(reverse("report_roster")).streaming_content))).active
+    second = load_workbook(
+        io.BytesIO(b"".join(client.get(reverse("report_roster")).streaming_content))
+    ).active
     numbers = [row[4] for row in second.iter_rows(values_only=True)]
     assert "GA77" in numbers and "RN1234567" not in numbers
     first_batch = RosterBatch.objects.order_by("pk").first()
