@@ -135,13 +135,14 @@ def parse_page_key(value):
     return date.fromisoformat(day), int(pk)
 
 
-def completion_page(f, *, after=None, before=None, size=PAGE_SIZE):
+def completion_page(f, *, after=None, before=None, size=None):
     """The page of ids older than `after` or newer than `before` (page keys), or the newest page.
 
     Keyset pagination on (completion date, id), never OFFSET: a deep page costs what the first
     does (an index range scan of `size` rows), and a certificate issued between two clicks cannot
     shift a row onto the next page twice or off it unseen.
     """
+    size = size or PAGE_SIZE
     keys = matching_certificates(f).values_list("completion_date", "pk")
     if before:
         day, pk = parse_page_key(before)
