@@ -34,6 +34,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings_bench")
+os.environ.setdefault("BENCH_STATIC_ROOT", "/tmp/cecourse-scale-static")  # noqa: S108 - this script's own
 RESULTS = ROOT / "bench" / "results"
 
 
@@ -284,15 +285,57 @@ def table(title, results, columns=("p50", "p99", "max")):
     return lines
 
 
+def seed_to(learners):
+    """Seed (seed_completions: three courses, from 2022) until there are `learners` seeded learners."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    have = get_user_model().objects.filter(email__startswith="seed-", email__endswith="@example.test").count()
+    if have < learners:
+        began = time.perf_counter()
+        call_command(
+            "seed_completions", learners=learners - have, courses=3, since=date(2022, 1, 1), seed=13,
+            batch=5000, force=True,
+        )  # fmt: skip
+        print(f"Seeded {learners - have:,} learners in {time.perf_counter() - began:.0f} s", flush=True)
+
+
+def growth(paths):
+    """A table of p99 (one reviewer, then concurrent) per page across runs, with the growth ratio."""
+    runs = [json.loads(Path(path).read_text(encoding="utf-8")) for path in paths]
+    sizes = [f"{run['learners']:,}" for run in runs]
+    lines = ["| page | " + " | ".join(f"p99 ms at {size}" for size in sizes) + " | growth first to last |"]
+    lines.append("|---" * (len(runs) + 2) + "|")
+    for mode in ("single", "concurrent"):
+        for name in runs[0][mode]:
+            values = [run[mode].get(name, {}).get("p99") for run in runs]
+            ratio = f"{values[-1] / values[0]:.2f}x" if values[0] and values[-1] else ""
+            cells = " | ".join("" if v is None else f"{v:.0f}" for v in values)
+            lines.append(f"| {name} ({'one' if mode == 'single' else 'concurrent'}) | {cells} | {ratio} |")
+    for name in runs[-1].get("exports", {}):
+        values = [run.get("exports", {}).get(name) for run in runs]
+        cells = " | ".join(
+            "" if v is None else f"{v['seconds']:.1f} s, {v['peak_rss_mb']:.0f} MB" for v in values
+        )
+        lines.append(f"| export {name} | {cells} | |")
+    print("\n".join(lines))
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--label", default="scale")
+    parser.add_argument("--seed-to", type=int, default=0, help="first seed up to this many learners")
+    parser.add_argument("--growth", nargs="+", help="only print the growth table of these results.json files")
     parser.add_argument("--runs", type=int, default=30, help="requests per page (single reviewer)")
     parser.add_argument("--reviewers", type=int, default=8)
     parser.add_argument("--concurrent-runs", type=int, default=5, help="rounds per reviewer")
     parser.add_argument("--skip-exports", action="store_true")
     parser.add_argument("--skip-zip", action="store_true", help="leave out the certificate ZIP")
     args = parser.parse_args()
+    if args.growth:
+        growth(args.growth)
+        return
     setup()
     from django.core.management import call_command
     from django.db import connection
@@ -302,6 +345,12 @@ def main():
     from reports.filters import CompletionFilter
 
     call_command("collectstatic", interactive=False, verbosity=0)
+    if args.seed_to:
+        seed_to(args.seed_to)
+    # Planner statistics and the visibility map (index-only scans) as autovacuum would leave them
+    # on a database that has been running a while; after a bulk seed they are not there yet.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")
     stamp = datetime.now(UTC).strftime("%Y-%m-%d-%H%M")
     folder = RESULTS / f"{stamp}-scale-{args.label}"
     learners = connection.cursor().execute("SELECT count(*) FROM accounts_user").fetchone()[0]
