@@ -87,7 +87,7 @@ bench-scale: $(VENV)/.dev
 	  PGDATA_KEEP=$(SCALE_DIR)/$$size bash scripts/with-postgres.sh bash -c \
 	    "$(PY) manage.py migrate -v0 && $(PY) bench/run_scale.py --seed-to $$size --label $$size" || exit 1; \
 	done
-	$(PY) bench/run_scale.py --growth $$(for size in $(SIZES); do ls -d bench/results/*-scale-$$size | tail -1; done | sed 's|$$|/results.json|')
+	$(PY) bench/run_scale.py --growth $$(for size in $(SIZES); do ls bench/results/*-scale-$$size.json | tail -1; done)
 
 # Backups: `make backup` writes backups/backup-<timestamp>.json.gz; `make restore FILE=...` replaces
 # the database's content with it and checks every certificate's PDF hash.

@@ -16,7 +16,8 @@ Measures, against whatever the database holds:
   - each export (completion CSV, CE Broker roster, certificate ZIP) at three sizes picked by date
     range, each in a fresh process: wall seconds and peak RSS (VmHWM); the CSV beside psql's
     `\\copy (same columns) to` a file.
-Results: a Markdown table on the terminal and bench/results/<date>-scale-<label>.md (+ plans).
+Results: a Markdown table on the terminal and bench/results/<date>-scale-<label>.md, the plans in the
+folder of that name, and .json beside it (not committed; --growth reads them).
 """
 
 import argparse
@@ -410,7 +411,7 @@ def main():
                 print(line, flush=True)
         data["exports"] = exports
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "results.json").write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
+    (RESULTS / f"{stamp}-scale-{args.label}.json").write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
     (RESULTS / f"{stamp}-scale-{args.label}.md").write_text("\n".join(report) + "\n", encoding="utf-8")
     print("\n".join(report))
 
