@@ -11,6 +11,7 @@ from django.utils import timezone
 from ce_course.plain_sql import column, table
 from modules.content_cache import content_forget
 from modules.models import Course, Enrollment, Module, ModuleProgress, Planner
+from reports import summary as completion_summary
 
 
 class LearnerPathError(Exception):
@@ -33,9 +34,11 @@ def enrollment_create(*, user, course, now=None):
         raise LearnerPathError("This course is not released yet.")
     try:
         with transaction.atomic():
-            enrollment, _ = Enrollment.objects.get_or_create(
+            enrollment, created = Enrollment.objects.get_or_create(
                 user=user, course=course, defaults={"disclosures_acknowledged_at": now}
             )
+            if created:
+                completion_summary.enrollment_created(enrollment)  # the board's counts, in this transaction
     except IntegrityError:
         # Two racing requests: the other one created it first.
         enrollment = Enrollment.objects.get(user=user, course=course)

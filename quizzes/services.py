@@ -25,6 +25,7 @@ from quizzes.grading import (
 )
 from quizzes.models import Attempt, AttemptQuestion, Choice, DrawRule, Question, Quiz
 from quizzes.selectors import quiz_of
+from reports import summary as completion_summary
 
 PERCENT = Decimal("0.01")
 
@@ -240,6 +241,7 @@ def _grade(attempt, *, now, late):
     attempt.submitted_at = now
     attempt.submitted_late = late
     attempt.save(update_fields=["score", "percent", "passed", "submitted_at", "submitted_late"])
+    completion_summary.attempt_graded(attempt)  # the board's learner counts, in this transaction
     return attempt
 
 

@@ -162,3 +162,23 @@ class UnreportedLines(models.Model):
 
     def __str__(self):
         return f"{self.lines} unreported {self.profession} {self.state} lines, course {self.course_id}, {self.month:%Y-%m}"
+
+
+class LearnerCounts(models.Model):
+    """Per course: learners enrolled, who submitted the post-test, and who passed it at least once.
+
+    The report summary's first three figures, without counting a million enrolments and attempts
+    on every page. Kept in the same transaction as the enrolment (modules.services) and the graded
+    attempt (quizzes.services) by reports.summary.
+    """
+
+    course = models.OneToOneField("modules.Course", on_delete=models.CASCADE, related_name="+")
+    enrolled = models.IntegerField(default=0)
+    attempted = models.IntegerField(default=0)
+    passed = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "learner counts"
+
+    def __str__(self):
+        return f"Course {self.course_id}: {self.enrolled} enrolled, {self.attempted} took the post-test"

@@ -540,6 +540,15 @@ class Seeder:
             summary.certificates_added(
                 Certificate.objects.filter(pk__in=ids).only(*summary.CERTIFICATE_COLUMNS).order_by("pk")
             )
+            attempts = self.rows["attempts"]
+            summary.learners_counted(
+                self.course.pk,
+                enrolled=len(
+                    self.rows["enrollments"]
+                ),  # new learners only: each enrolment and attempt is new
+                attempted=len({a["user_id"] for a in attempts if a.get("submitted_at")}),
+                passed=len({a["user_id"] for a in attempts if a.get("passed")}),
+            )
         counts = {name: len(self.rows[name]) for name in ROW_ORDER}
         counts["replacements"] = sum(1 for c in self.rows["certificates"] if c["replaces_id"])
         self.reset()

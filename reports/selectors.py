@@ -24,9 +24,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from certificates.models import Certificate, CertificateLicense
-from modules.models import Enrollment, ModuleProgress
+from modules.models import ModuleProgress
 from quizzes.models import Attempt
-from reports.models import CompletionFigures, CompletionStats, RosterEntry
+from reports.models import CompletionFigures, CompletionStats, LearnerCounts, RosterEntry
 
 # The board report flags a certificate whose attested minutes exceed the minutes tracked when the
 # learner attested by more than this. Tracking sees only time on the module pages (not the post-test,
@@ -305,20 +305,19 @@ def completion_summary(f, *, totals=None):
     of the course filter only (they have no certificate to filter by).
     """
     totals = board_totals(f) if totals is None else totals
-    enrollments = Enrollment.objects.all()
-    attempts = Attempt.objects.filter(submitted_at__isnull=False)
+    learners = LearnerCounts.objects.all()
     if f.course_id:
-        enrollments = enrollments.filter(course_id=f.course_id)
-        attempts = attempts.filter(quiz__course_id=f.course_id)
-    takers = attempts.values("user", "quiz").distinct()
-    passers = attempts.filter(passed=True).values("user", "quiz").distinct()
+        learners = learners.filter(course_id=f.course_id)
+    counts = learners.aggregate(
+        **{name: Coalesce(Sum(name), Value(0)) for name in ("enrolled", "attempted", "passed")}
+    )
     mean_score = Decimal(totals["percent_total"]) / totals["scored"] if totals["scored"] else None
     mean_seconds = Decimal(totals["seconds_total"]) / totals["completed"] if totals["completed"] else None
     return CompletionSummary(
-        enrolled=enrollments.count(),
+        enrolled=counts["enrolled"],
         completed=totals["completed"],
-        attempted=takers.count(),
-        passed=passers.count(),
+        attempted=counts["attempted"],
+        passed=counts["passed"],
         mean_score=mean_score.quantize(Decimal("0.1")) if mean_score is not None else None,
         mean_minutes=(mean_seconds / 60).quantize(Decimal("0.1")) if mean_seconds is not None else None,
         hours_awarded=Decimal(totals["hours"]).quantize(Decimal("0.01")),

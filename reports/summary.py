@@ -15,12 +15,12 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import F, Max, Sum
+from django.db.models import Count, F, Max, Sum
 
 from certificates.models import Certificate, CertificateLicense
-from modules.models import ModuleProgress
+from modules.models import Enrollment, ModuleProgress
 from quizzes.models import Attempt
-from reports.models import CompletionFigures, CompletionStats, UnreportedLines
+from reports.models import CompletionFigures, CompletionStats, LearnerCounts, UnreportedLines
 
 # (lowest best percent, column): reports.selectors.SCORE_BINS, one column per bin.
 BIN_COLUMNS = ((100, "bin_100"), (90, "bin_90"), (80, "bin_80"), (70, "bin_70"), (60, "bin_60"))
@@ -163,6 +163,33 @@ def _upsert(model, key_columns, totals_columns, merged):
         cursor.execute(sql, params)
 
 
+LEARNER_TOTALS = ("enrolled", "attempted", "passed")
+
+
+def learners_counted(course_id, *, enrolled=0, attempted=0, passed=0):
+    """Add to the course's LearnerCounts (created at zero the first time)."""
+    if enrolled or attempted or passed:
+        counts = {"enrolled": enrolled, "attempted": attempted, "passed": passed}
+        _upsert(LearnerCounts, ("course_id",), LEARNER_TOTALS, {(course_id,): counts})
+
+
+def enrollment_created(enrollment):
+    """Call in the transaction that created `enrollment`."""
+    learners_counted(enrollment.course_id, enrolled=1)
+
+
+def attempt_graded(attempt):
+    """Call in the transaction that graded `attempt`: the learner's first submitted attempt makes
+    them one more who took the post-test, their first pass one more who passed."""
+    earlier = Attempt.objects.filter(
+        user_id=attempt.user_id, quiz_id=attempt.quiz_id, submitted_at__isnull=False
+    ).exclude(pk=attempt.pk)
+    first_pass = bool(attempt.passed) and not earlier.filter(passed=True).exists()
+    learners_counted(
+        attempt.quiz.course_id, attempted=0 if earlier.exists() else 1, passed=1 if first_pass else 0
+    )
+
+
 LINE_KEY = ("course_id", "month", "state", "profession")
 
 
@@ -236,6 +263,15 @@ def rebuild():
     CompletionStats.objects.all().delete()
     CompletionFigures.objects.all().delete()
     UnreportedLines.objects.all().delete()
+    LearnerCounts.objects.all().delete()
+    submitted = Attempt.objects.filter(submitted_at__isnull=False)
+    for course_id, n in Enrollment.objects.values_list("course_id").annotate(n=Count("pk")):
+        learners_counted(course_id, enrolled=n)
+    for course_id, n in submitted.values_list("quiz__course_id").annotate(n=Count("user_id", distinct=True)):
+        learners_counted(course_id, attempted=n)
+    passed = submitted.filter(passed=True)
+    for course_id, n in passed.values_list("quiz__course_id").annotate(n=Count("user_id", distinct=True)):
+        learners_counted(course_id, passed=n)
     ids = list(Certificate.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), REBUILD_CHUNK):
         chunk = ids[start : start + REBUILD_CHUNK]

@@ -26,7 +26,7 @@ from modules.models import Course
 from quizzes.models import Attempt
 from reports import seeding, selectors, services, summary
 from reports.filters import CompletionFilter
-from reports.models import CompletionStats, UnreportedLines
+from reports.models import CompletionStats, LearnerCounts, UnreportedLines
 from tests.certificates.conftest import finish_course
 from tests.conftest import login
 
@@ -109,6 +109,9 @@ def filters(courses):
 
 def test_counts_equal_a_plain_count_for_every_filter(seeded):
     today = timezone.localdate()
+    counts = learner_counts()
+    summary.rebuild()
+    assert counts == learner_counts()  # kept by the seed and the services as a recount finds them
     checked = 0
     for f in filters(seeded):
         expected = direct(f, today)
@@ -173,6 +176,26 @@ def test_totals_follow_issue_revoke_and_reissue(certificate, course, board):
         services.unreported_line_count(CompletionFilter()) == services._unreported(CompletionFilter()).count()
     )
     assert stats_snapshot() == rebuilt_snapshot()
+
+
+def learner_counts():
+    return sorted(LearnerCounts.objects.values_list("course_id", "enrolled", "attempted", "passed"))
+
+
+def test_learner_counts_follow_enrolment_and_grading(learner, course, post_test):
+    from modules.services import enrollment_create
+    from tests.certificates.conftest import complete_modules, pass_post_test
+
+    enrollment_create(user=learner, course=course)
+    enrollment_create(user=learner, course=course)  # idempotent: counted once
+    assert learner_counts() == [(course.pk, 1, 0, 0)]
+    complete_modules(learner, course)
+    assert pass_post_test(learner, post_test).passed
+    assert learner_counts() == [(course.pk, 1, 1, 1)]
+    summary.rebuild()
+    assert learner_counts() == [(course.pk, 1, 1, 1)]
+    page = selectors.completion_summary(CompletionFilter(course_id=course.pk))
+    assert (page.enrolled, page.attempted, page.passed) == (1, 1, 1)
 
 
 def test_a_failed_issue_leaves_the_totals_as_they_were(passed_learner, course):
@@ -299,8 +322,10 @@ def test_an_interrupted_seed_keeps_whole_batches_only(db):
         call_command("seed_completions", learners=40, batch=20, seed=5, force=True, stdout=io.StringIO())
     assert User.objects.filter(email__endswith="@example.test").count() == 20  # the first batch, whole
     assert Certificate.objects.exists() and CertificateLicense.objects.exists()
-    stats = stats_snapshot()
+    stats, counts = stats_snapshot(), learner_counts()
+    assert counts[0][1] == 20  # the first batch's enrolments
     assert stats == rebuilt_snapshot()  # the totals were written with the batch, not after
+    assert counts == learner_counts()
     # A second run carries on after the learners already there.
     call_command("seed_completions", learners=5, batch=5, seed=5, force=True, stdout=io.StringIO())
     assert User.objects.filter(email="seed-25@example.test").exists()
