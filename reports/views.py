@@ -83,18 +83,12 @@ def completion_report(request, form, f):
             "total": totals["completed"],
             "rows": selectors.completion_page_rows(page.ids),
             "summary": selectors.completion_summary(f, totals=totals),
-            "completions_svg": charts.drawing_svg(
-                charts.completions_chart(per_month),
-                title="Completions per month",
-                description="",
-                slug="months",
+            "completions_svg": charts.report_chart_svg(
+                "months", tuple(per_month), title="Completions per month", slug="months"
             ),
             "completions_text": charts.chart_text_alternative(per_month, what="Completions per month"),
-            "scores_svg": charts.drawing_svg(
-                charts.scores_chart(scores),
-                title="Post-test score distribution",
-                description="",
-                slug="scores",
+            "scores_svg": charts.report_chart_svg(
+                "scores", tuple(scores), title="Post-test score distribution", slug="scores"
             ),
             "scores_text": charts.chart_text_alternative(scores, what="Best post-test scores"),
             "overdue": services.overdue_unreported(f),
