@@ -377,12 +377,21 @@ def main():
     ]
     urls = board_urls()
     data = {"learners": learners, "certificates": certificates, "urls": urls}
+
+    def save():
+        # After every phase, so a run cut short keeps what it measured.
+        (RESULTS / f"{stamp}-scale-{args.label}.json").write_text(
+            json.dumps(data, indent=1, default=str), encoding="utf-8"
+        )
+        (RESULTS / f"{stamp}-scale-{args.label}.md").write_text("\n".join(report) + "\n", encoding="utf-8")
+
     print("\n".join(report), flush=True)
     data["explain"] = explain_report_queries(urls, folder)
     single = measure_single(urls, args.runs)
     data["single"] = single
     report += [*table(f"One reviewer ({args.runs} requests per page, server time)", single), ""]
     print("\n".join(table("One reviewer", single)), flush=True)
+    save()
     concurrent = measure_concurrent(urls, args.concurrent_runs, args.reviewers)
     data["concurrent"] = concurrent
     report += table(
@@ -399,6 +408,7 @@ def main():
     for name, figures in data["explain"].items():
         report.append(f"| {name} | {figures['queries']} | {figures['slowest_ms']:.1f} |")
     report.append("")
+    save()
     if not args.skip_exports:
         exports = {}
         report += ["### Exports (each in a fresh process)", ""]
@@ -420,6 +430,8 @@ def main():
                 )
                 report.append(line)
                 print(line, flush=True)
+                data["exports"] = exports
+                save()
         data["exports"] = exports
     folder.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{stamp}-scale-{args.label}.json").write_text(
