@@ -32,8 +32,14 @@ load: migrate
 
 demo: load
 	$(PY) manage.py create_demo_accounts
+	$(PY) manage.py create_signing_key --development --if-missing
 
+# The task worker (certificate emails, large exports) runs in the background beside runserver and
+# stops with it (Ctrl+C). TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend make run
+# would run tasks inside the request instead (README "Background work").
 run: demo
+	$(PY) manage.py db_worker --no-startup-delay & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 # Debian's Chromium for the browser tests (Playwright drives it; no browser is downloaded).

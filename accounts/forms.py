@@ -113,9 +113,14 @@ def _required_text(value, label):
 class LicenseForm(forms.ModelForm):
     class Meta:
         model = License
-        fields = ("profession", "state", "number", "is_primary")
+        fields = ("profession", "state", "number", "is_primary", "renewal_date")
         labels = {"state": "State or territory of the license"}
-        help_texts = {"is_primary": "Certificates list your primary license first."}
+        help_texts = {
+            "is_primary": "Certificates list your primary license first.",
+            "renewal_date": "Optional. Your transcript then shows the contact hours earned in this renewal period, "
+            "and we remind you 60 days before if you are short.",
+        }
+        widgets = {"renewal_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args, user, **kwargs):
         self.user = user

@@ -84,6 +84,11 @@ class License(models.Model):
     number = models.CharField("license number", max_length=40)
     profession = models.CharField(max_length=4, choices=Profession.choices)
     is_primary = models.BooleanField("primary license", default=False)
+    # Optional: when set, the transcript shows hours earned in the current renewal period and a
+    # reminder goes out before it when she is short (reminders app).
+    renewal_date = models.DateField(
+        "renewal date", null=True, blank=True, help_text="The date this license is next due for renewal."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -13,6 +13,7 @@ ROLE_PERMISSIONS = {
         ("modules", "course"): ("add", "change", "view"),
         ("modules", "module"): ("add", "change", "view", "delete"),
         ("modules", "planner"): ("add", "change", "view", "delete"),
+        ("modules", "image"): ("add", "change", "view"),
         ("quizzes", "quiz"): ("add", "change", "view"),
         ("quizzes", "drawrule"): ("add", "change", "view", "delete"),
         ("quizzes", "question"): ("add", "change", "view", "delete"),

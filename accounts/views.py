@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import services
 from accounts.forms import LicenseForm, ProfileForm, SignUpForm
 from accounts.models import License
+from reminders.selectors import reminder_preferences
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -35,7 +36,11 @@ def profile(request):
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "licenses": request.user.licenses.all()},
+        {
+            "form": form,
+            "licenses": request.user.licenses.all(),
+            "reminder_preferences": reminder_preferences(user=request.user),
+        },
         status=status,
     )
 

@@ -54,6 +54,7 @@ from modules import services as module_services  # noqa: E402
 from modules.models import Course  # noqa: E402
 from quizzes import services as quiz_services  # noqa: E402
 from quizzes import views  # noqa: E402
+from quizzes.grading import correct_response, key_from_snapshot  # noqa: E402
 from quizzes.models import Attempt, AttemptQuestion  # noqa: E402
 from quizzes.presentation import question_inputs_html, question_view, render_question  # noqa: E402
 from quizzes.selectors import QUESTION_LEFT_OUT, attempt_with_answers, snapshots_load  # noqa: E402
@@ -87,7 +88,7 @@ def setup():
         elif key["kind"] == "multiple":
             answers[row.pk] = key["correct_ids"]
         else:
-            answers[row.pk] = key["correct_ids"][0]
+            answers[row.pk] = correct_response(key_from_snapshot(key))
     quiz_services.attempt_save(attempt=attempt, answers=answers)
     client = Client()
     client.force_login(user)

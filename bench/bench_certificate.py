@@ -1,11 +1,16 @@
-"""How long one certificate PDF takes to render, beside a floor measured in the same run.
+"""How long one certificate PDF takes to render and to issue signed, beside floors measured in the same run.
 
 Run: .venv/bin/python bench/bench_certificate.py [--runs 200] [--sample-png /tmp/certificate-sample.png]
+
+Cases: `floor` (below), `certificate` (the unsigned PDF: the floor for issuing), `signed` (the PDF
+plus its PAdES signature, pdf_signing.sign_pdf, with a throwaway RSA-2048 key) and `issued` (signed
+plus every step in ISSUE_STEPS: the Open Badges credential adds itself there). Budgets: the unsigned
+PDF 10 ms median; PDF + signature + credential 20 ms median (issue 15).
 
 The floor is a bare reportlab canvas page carrying the same strings in the same two embedded fonts,
 with no QR code, no wrapping and no frame: what reportlab needs for this text at the least. The
 ratio to it, not the raw milliseconds, is what to compare between machines (DESIGN.md, budgets).
-Needs no Django and no database.
+Needs no database; Django's settings are configured in-process only for the key's password.
 """
 
 import argparse
@@ -24,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from django.conf import settings
 from reportlab.pdfgen.canvas import Canvas
 
 from certificates.fonts import register_fonts
@@ -38,6 +44,46 @@ from certificates.pdf import (
 )
 
 BUDGET_MS = 10.0
+ISSUE_BUDGET_MS = 20.0
+
+# Work that issuing a certificate does beyond the signed PDF, each a function of the certificate's
+# data, timed inside the `issued` case. The Open Badges 3.0 credential (credentials/) appends its
+# build-and-sign step here, e.g. ISSUE_STEPS.append(lambda data, key: build_credential(data, key)).
+ISSUE_STEPS: list[Callable[[CertificateData, object], object]] = []
+
+
+def credential_step(data: CertificateData, key) -> str:
+    """The Open Badges credential issuing adds: build the OpenBadgeCredential and sign its VC-JWT
+    (credentials.services.credential_issue less its row writes; URLs spelled as the site builds them)."""
+    from credentials import document, jose
+
+    site = data.verification_url.split("/verify/")[0]
+    status_list = f"{site}/credentials/status/1"
+    facts = document.CredentialFacts(
+        credential_id="urn:uuid:7f2c1d5e-3b8a-4c6f-9e1d-2a4b6c8d0e1f",
+        issuer_id=f"{site}/credentials/issuer",
+        provider_name=data.provider_name,
+        provider_url=data.provider_web_address,
+        achievement_id=f"{site}/courses/proximal-hamstring-tendinopathy/",
+        course_title=data.course_title,
+        course_summary="How to recognise, examine and treat proximal hamstring tendinopathy.",
+        completion_criteria="Study every module, pass the post-test and complete the evaluation.",
+        contact_hours=data.contact_hours,
+        completion_date=data.completion_date,
+        email="zoe@example.com",
+        salt="5f0c2b9e8d7a6c4b3a291807f6e5d4c3",
+        status_entry_id=f"{status_list}#40123",
+        status_list_url=status_list,
+        status_index=40123,
+    )
+    credential = document.open_badge_credential(facts)
+    jose.json_bytes(credential)
+    return jose.sign(
+        credential, signing_key=key, key_url=f"{site}/credentials/keys/{key.kid}", signed_at=key.not_before
+    )
+
+
+ISSUE_STEPS.append(credential_step)
 
 
 def sample_data() -> CertificateData:
@@ -145,6 +191,43 @@ def print_table(times: dict[str, dict[str, list[float]]], sizes: dict[str, int],
     print(f"ratio certificate/floor: {certificate / floor:.2f} (wall), {cpu_ratio:.2f} (cpu)")
     verdict = "within" if certificate * 1000 < BUDGET_MS else "OVER"
     print(f"budget: median {certificate * 1000:.2f} ms is {verdict} the {BUDGET_MS:.0f} ms budget")
+    if "signed" in times:
+        signed = statistics.median(times["signed"]["wall"])
+        print(f"signature alone: {(signed - certificate) * 1000:.2f} ms (signed - certificate medians)")
+        issued_name = "issued" if "issued" in times else "signed"
+        issued = statistics.median(times[issued_name]["wall"])
+        steps = (
+            f"{len(ISSUE_STEPS)} step(s) beyond the signed PDF" if ISSUE_STEPS else "no credential step yet"
+        )
+        verdict = "within" if issued * 1000 < ISSUE_BUDGET_MS else "OVER"
+        print(
+            f"issue budget ({steps}): median {issued * 1000:.2f} ms is {verdict} "
+            f"the {ISSUE_BUDGET_MS:.0f} ms budget"
+        )
+
+
+def throwaway_key(directory: Path):
+    """An RSA-2048 key and self-signed certificate made for this run, as signing_keys makes them."""
+    if not settings.configured:
+        settings.configure(CE_SIGNING_KEY_DIR=str(directory), CE_SIGNING_KEY_PASSWORD="")
+    from certificates import signing_keys
+
+    return signing_keys.create_signing_key(common_name="Benchmark key", development=True, directory=directory)
+
+
+def issue_cases(data: CertificateData, key) -> dict[str, Callable[[], object]]:
+    from certificates.pdf_signing import sign_pdf
+
+    def signed() -> bytes:
+        return sign_pdf(render_certificate(data), key, reason="Benchmark").pdf
+
+    def issued() -> bytes:
+        content = signed()
+        for step in ISSUE_STEPS:
+            step(data, key)
+        return content
+
+    return {"signed": signed, **({"issued": issued} if ISSUE_STEPS else {})}
 
 
 def write_sample_png(data: CertificateData, path: Path) -> None:
@@ -168,8 +251,10 @@ def main() -> None:
     args = parser.parse_args()
     data = sample_data()
     cases = {"certificate": lambda: render_certificate(data), "floor": lambda: render_floor(data)}
-    sizes = {name: len(render()) for name, render in cases.items()}
-    print_table(measure(cases, args.runs), sizes, args.runs)
+    with tempfile.TemporaryDirectory() as key_directory:
+        cases.update(issue_cases(data, throwaway_key(Path(key_directory))))
+        sizes = {name: len(render()) for name, render in cases.items()}
+        print_table(measure(cases, args.runs), sizes, args.runs)
     if args.sample_png:
         write_sample_png(data, args.sample_png)
 

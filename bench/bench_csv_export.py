@@ -109,19 +109,22 @@ def setup_django(url: str) -> None:
 
 
 def create_courses() -> list:
-    from modules.models import Course, Module
+    from modules.models import Course, Module, Provider
     from quizzes.models import Quiz
 
     today = date.today()
+    provider = Provider.objects.create(
+        legal_name="Bench Provider",
+        accreditation_statement="Bench Provider is accredited.",
+        approval_number="50-12345",
+    )
     courses = []
     for n in range(COURSES):
         course = Course.objects.create(
             slug=f"bench-{n}",
             title=f"Bench course {n}: proximal hamstring tendinopathy",
             summary="Bench.",
-            provider_name="Bench Provider",
-            accreditation_statement="Bench Provider is accredited.",
-            provider_approval_number="50-12345",
+            provider=provider,
             ce_broker_course_number=f"20-{600000 + n}",
             learning_outcome="Bench.",
             completion_criteria="Bench.",

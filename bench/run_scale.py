@@ -223,7 +223,7 @@ if kind == "csv":
 elif kind == "roster":
     import tempfile
     with tempfile.TemporaryFile() as out:
-        rows = exports.roster_workbook_to(services.roster_lines(f), out)
+        rows = exports.roster_workbook_to(services.iter_roster_lines(f), out)
         size = out.tell()
 elif kind == "zip":
     for chunk in exports.certificates_zip(selectors.completion_queryset(f)):

@@ -24,6 +24,7 @@ from django.urls import reverse
 from bench.sessions import bench_users, create_sessions
 from modules import services as module_services
 from modules.models import ModuleProgress
+from quizzes.grading import correct_response, key_from_snapshot, wrong_response
 from quizzes.models import Attempt, AttemptQuestion, Quiz
 
 KINDS = ("complete", "start", "save", "submit")
@@ -120,6 +121,9 @@ def answer_fields(row_id, key, correct):
         if not correct:
             answers = answers[1:] + answers[:1]  # each prompt gets its neighbour's answer
         return {f"{name}-match-{p}": a for p, a in zip(prompts, answers, strict=True)}
+    if kind in ("numerical", "short_answer", "cloze"):  # one value: a choice id or typed text
+        frozen = key_from_snapshot(key)
+        return {name: correct_response(frozen) if correct else wrong_response(frozen)}
     raise ValueError(f"unknown question kind {kind}")
 
 

@@ -21,6 +21,7 @@ def _site_links():
         "dashboard",
         "profile",
         "reports",
+        "export_jobs",
         "admin:index",
         "logout",
         "login",

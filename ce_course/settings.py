@@ -59,11 +59,20 @@ INSTALLED_APPS = [
     "quizzes",
     "certificates",
     "reports",
+    "credentials",
+    "reminders",
+    # Django's Tasks API (the django-tasks backport; Django 6 has it built in as django.tasks) and
+    # its database backend: the queue is a table, so no broker runs beside PostgreSQL.
+    "django_tasks",
+    "django_tasks_db",
+    "lti",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "ce_course.middleware.ContentSecurityPolicyMiddleware",
+    # Above sessions, CSRF and X-Frame-Options: it adjusts their cookies and header for LTI frames.
+    "lti.middleware.LtiFrameMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -139,6 +148,35 @@ CACHES = {
     }
 }
 
+# With REDIS_URL (redis://host:port/0 or unix:///path/redis.sock?db=0) the cache, and with it the
+# cached half of the sessions, moves to Django's built-in Redis backend: a deployment that runs
+# Redis takes that load off the database. Without it the database table above serves.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "TIMEOUT": 3600,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "cecourse"),
+    }
+
+# Background work (README "Background work"): certificate emails and large exports are tasks.
+# The database backend keeps the queue in a table that `manage.py db_worker` reads; `make run`
+# starts that worker beside runserver. TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend
+# runs each task inside the request that enqueues it (the tests do this; nothing else needs a worker).
+TASKS = {
+    "default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")},
+}
+# An export with more rows than this is made by the worker instead of the request (reports/jobs.py),
+# and its file is kept this many days, then deleted by `manage.py export_jobs_cleanup`.
+EXPORT_JOB_ROWS = int(os.environ.get("EXPORT_JOB_ROWS", "20000"))
+EXPORT_JOB_KEEP_DAYS = int(os.environ.get("EXPORT_JOB_KEEP_DAYS", "7"))
+# Where exports made by the worker are stored (Django's default storage). Every app server must
+# see the same directory (or set another storage backend in STORAGES): a file written by the worker
+# is downloaded through whichever server the reviewer reaches.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "/media/"  # never routed: job files are served by a view that checks the owner
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -201,6 +239,14 @@ STATICFILES_DIRS = [
     BASE_DIR / "ce_course" / "static",
     ("bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
 ]
+# Uploaded images (README "Images in lessons and questions"): stored through Django's storage API,
+# local files under MEDIA_ROOT by default. Another backend (object storage) goes in
+# STORAGES["default"]; the site serves the files itself at /media/images/ either way.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", str(2 * 1024 * 1024)))
+# The provider's logo and nurse planner's signature: small images, so a smaller limit.
+PROVIDER_IMAGE_MAX_BYTES = int(os.environ.get("PROVIDER_IMAGE_MAX_BYTES", str(512 * 1024)))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -257,6 +303,24 @@ CONTENT_SECURITY_POLICY = (
 # never more than this per gap (a tab left open over lunch is not study time).
 MODULE_TIME_CREDIT_CAP_SECONDS = int(os.environ.get("MODULE_TIME_CREDIT_CAP_SECONDS", "900"))
 
+# The provider's signing keys (certificates/signing_keys.py): a directory of PEM key + certificate
+# pairs, kept out of the repository. `make run` creates a development key there; production must name
+# its own directory (made with `manage.py create_signing_key`, or holding a CA-issued certificate).
+CE_SIGNING_KEY_DIR = os.environ.get("CE_SIGNING_KEY_DIR", "")
+if not CE_SIGNING_KEY_DIR:
+    if not DEBUG:
+        raise RuntimeError("CE_SIGNING_KEY_DIR must be set when DEBUG is off.")
+    CE_SIGNING_KEY_DIR = str(BASE_DIR / "var" / "signing-keys")
+# Encrypts the private key files when set (read when they are loaded and written).
+CE_SIGNING_KEY_PASSWORD = os.environ.get("CE_SIGNING_KEY_PASSWORD", "")
+# An RFC 3161 time-stamping authority for the PDF signatures; none when empty (the signature then
+# carries the signing time the server states).
+CE_TSA_URL = os.environ.get("CE_TSA_URL", "")
+
+# The "check a PDF" upload on /verify/: files above this many bytes get a 400 page (a certificate is
+# about 45 KB). The file is held in memory only (certificates/uploads.py), never written to disk.
+CE_VERIFY_UPLOAD_MAX_BYTES = int(os.environ.get("CE_VERIFY_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
+
 # `make bench` turns this on to route /bench/hello/, the bare-Django floor the pages are compared with.
 BENCH_HELLO = env_bool("BENCH_HELLO", False)
 
@@ -268,3 +332,10 @@ LOGGING = {
     # django-axes logs every log-out at INFO; lock-outs are logged at WARNING.
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# LTI 1.3 (lti/): the tool's RSA keys are PEM files in this directory, never in the database
+# (`manage.py lti_keys --create`); encrypted with LTI_KEY_PASSWORD when set. After a rotation the
+# previous key stays in /lti/jwks/ for LTI_KEY_OVERLAP_HOURS.
+LTI_KEY_DIR = os.environ.get("LTI_KEY_DIR", str(BASE_DIR / "lti-keys"))
+LTI_KEY_PASSWORD = os.environ.get("LTI_KEY_PASSWORD", "")
+LTI_KEY_OVERLAP_HOURS = int(os.environ.get("LTI_KEY_OVERLAP_HOURS", "72"))

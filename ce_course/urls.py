@@ -17,6 +17,9 @@ urlpatterns = [
     path("", include("quizzes.urls")),
     path("", include("certificates.urls")),
     path("", include("reports.urls")),
+    path("", include("credentials.urls")),
+    path("", include("lti.urls")),
+    path("", include("reminders.urls")),
 ]
 
 if settings.BENCH_HELLO:

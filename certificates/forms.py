@@ -89,3 +89,27 @@ class VerifyForm(forms.Form):
 
 class RevokeForm(forms.Form):
     reason = forms.CharField(label="Reason", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+PDF_SIGNATURE = b"%PDF-"
+
+
+class VerifyPdfForm(forms.Form):
+    """The "check a PDF" upload. Its size limit is enforced while the file is read (uploads.py)."""
+
+    pdf = forms.FileField(
+        label="Certificate PDF",
+        error_messages={
+            "required": "Choose the certificate's PDF file to check.",
+            "empty": "The file is empty. Choose the certificate's PDF file.",
+        },
+    )
+
+    def clean_pdf(self):
+        upload = self.cleaned_data["pdf"]
+        content = upload.read()
+        if not content.startswith(PDF_SIGNATURE):
+            raise forms.ValidationError(
+                "This file is not a PDF. Choose the certificate's PDF file, as it was downloaded."
+            )
+        return content

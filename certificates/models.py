@@ -78,13 +78,21 @@ class Certificate(models.Model):
     provider_web_address = models.CharField(max_length=200, blank=True)
     provider_approval_number = models.CharField(max_length=60, blank=True)
     accreditation_statement = models.TextField()
+    joint_providership_statement = models.TextField(blank=True, default="")
+    # The stored file of the provider's signature image at issue: hash-named and never overwritten
+    # (modules.services.image_file_store), so a re-render prints the signature of the day of issue.
+    nurse_planner_signature_file = models.CharField(max_length=255, blank=True, default="")
     contact_hours = models.DecimalField(max_digits=5, decimal_places=2)
     completion_date = models.DateField()
     nurse_planner_name = models.CharField(max_length=200, blank=True)
     nurse_planner_credentials = models.CharField(max_length=100, blank=True)
 
     pdf = models.BinaryField(editable=False)
-    pdf_sha256 = models.CharField(max_length=64, editable=False)
+    # Indexed: the public "check a PDF" page looks a certificate up by its file's hash.
+    pdf_sha256 = models.CharField(max_length=64, editable=False, db_index=True)
+    # The kid (certificates.signing_keys) of the key that signed the PDF; "" for PDFs stored unsigned
+    # (certificates issued before PDFs were signed, and seeded samples).
+    signing_kid = models.CharField(max_length=40, blank=True, editable=False)
     issued_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.TextField(blank=True)
@@ -146,3 +154,20 @@ class CertificateLicense(models.Model):
 
     def __str__(self):
         return f"{self.profession} {self.state} {self.number}"
+
+
+class CertificateEmail(models.Model):
+    """The learner's "your certificate" email, sent by a background task (certificates/tasks.py).
+
+    One row per certificate: `sent_at` set means sent, so a retried or repeated task sends nothing.
+    """
+
+    certificate = models.OneToOneField(
+        Certificate, on_delete=models.PROTECT, primary_key=True, related_name="issue_email"
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self):
+        return f"Email for {self.certificate_id}: {'sent' if self.sent_at else 'not sent'}"

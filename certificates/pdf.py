@@ -25,6 +25,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import landscape, letter
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -74,6 +75,10 @@ class CertificateData:
     nurse_planner_name: str
     nurse_planner_credentials: str
     title_note: str = ""
+    joint_providership_statement: str = ""
+    signature_image: bytes = (
+        b""  # the nurse planner's signature (PNG, JPEG or WebP), when the provider has one
+    )
 
 
 class CertificateLayoutError(ValueError):
@@ -425,6 +430,9 @@ class CertificateRenderer:
             blocks.append(
                 text_block(statement, fonts.serif, small_size, MUTED, SMALL_PRINT_WIDTH, gap=10, stretch=1)
             )
+        joint = clean(data.joint_providership_statement)
+        if joint:  # only jointly provided courses: every other certificate lays out as before
+            blocks.append(text_block(joint, fonts.serif, small_size, MUTED, SMALL_PRINT_WIDTH, gap=5))
         parts = [clean(part) for part in (data.provider_address, data.provider_web_address) if clean(part)]
         provider = SEPARATOR.join([f"Provider: {clean(data.provider_name)}", *parts])
         blocks.append(text_block(provider, fonts.serif, small_size, INK, SMALL_PRINT_WIDTH, gap=5))
@@ -450,6 +458,18 @@ class CertificateRenderer:
         canvas.setStrokeColor(INK)
         canvas.setLineWidth(0.7)
         canvas.line(SIGNATURE_LEFT, SIGNATURE_Y, SIGNATURE_RIGHT, SIGNATURE_Y)
+        if data.signature_image:
+            # Standing on the line, at most 36 pt high: the body's floor (BODY_FLOOR) is above it.
+            canvas.drawImage(
+                ImageReader(io.BytesIO(data.signature_image)),
+                SIGNATURE_LEFT,
+                SIGNATURE_Y + 2,
+                width=SIGNATURE_RIGHT - SIGNATURE_LEFT,
+                height=36,
+                preserveAspectRatio=True,
+                anchor="sw",
+                mask="auto",
+            )
         planner = name_with_credentials(data.nurse_planner_name, data.nurse_planner_credentials)
         width = SIGNATURE_RIGHT - SIGNATURE_LEFT + 60
         draw_left(canvas, planner, fonts.serif, 11, SIGNATURE_LEFT, SIGNATURE_Y - 15, INK, max_width=width)

@@ -67,3 +67,21 @@ def transcript_rows(*, user):
     ]
     total = sum((c.contact_hours for c in certificates if c.is_live), Decimal("0.00"))
     return certificates, total
+
+
+def certificate_for_pdf_hash(sha256):
+    """The certificate whose stored PDF has this SHA-256 (an index lookup), with its replacement.
+
+    Seeded sample data shares one PDF between many certificates; the first issued is taken then.
+    """
+    return (
+        Certificate.objects.defer("pdf", "replaced_by__pdf")
+        .select_related("replaced_by")
+        .filter(pdf_sha256=sha256)
+        .order_by("pk")
+        .first()
+    )
+
+
+def certificate_serial_exists(serial):
+    return bool(serial) and Certificate.objects.filter(serial=serial).exists()

@@ -1,30 +1,33 @@
 """Writes for the last stages: evaluation, attestation, issuing, revoking and re-issuing certificates.
 
 `certificate_issue` is the only code that creates a certificate. It re-checks the completion rule
-inside its transaction, copies everything printed into the row, renders the PDF once and stores
-it with its SHA-256. A PDF failure rolls everything back; an email failure never does.
+inside its transaction, copies everything printed into the row, renders the PDF once, signs it
+with the provider's current key and stores the signed bytes with their SHA-256. A PDF failure rolls
+everything back; an email failure never does (the email is a background task enqueued after the
+commit, certificates/tasks.py).
 """
 
 import hashlib
-import logging
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from ce_course.audit import audit_record
-from certificates import pdf
+from certificates import pdf, pdf_signing
 from certificates.codes import new_verification_code, serial_for
 from certificates.models import Attestation, Certificate, CertificateLicense, Evaluation
+from certificates.tasks import certificate_email_enqueue
+from credentials.services import credential_issue, credential_revoke
+from lti.hooks import IDENTITY_UNCONFIRMED, lti_certificate_issued, lti_identity_unconfirmed
 from modules.models import Course, Enrollment
 from modules.selectors import course_progress
 from reports import summary as completion_summary
 from reports.services import roster_carry_forward
-
-logger = logging.getLogger(__name__)
 
 
 class CertificateError(Exception):
@@ -127,17 +130,32 @@ def course_printed_fields(course):
     Also used by reports.seeding, which copies it once for every seeded certificate.
     """
     planner = course.planners.filter(is_nurse_planner=True).first()
+    provider = course.provider  # read now: a later change to the provider prints on later certificates only
     return {
         "course_title": course.title,
-        "provider_name": course.provider_name,
-        "provider_address": course.provider_address,
-        "provider_web_address": course.provider_web_address,
-        "provider_approval_number": course.provider_approval_number,
-        "accreditation_statement": course.accreditation_statement,
+        "provider_name": provider.legal_name,
+        "provider_address": provider.address,
+        "provider_web_address": provider.web_address,
+        "provider_approval_number": provider.approval_number,
+        "accreditation_statement": provider.accreditation_statement,
+        "joint_providership_statement": course.joint_providership_statement(),
         "contact_hours": course.contact_hours,
         "nurse_planner_name": planner.name if planner else "",
         "nurse_planner_credentials": planner.credentials if planner else "",
     }
+
+
+def _printable_signature(provider):
+    """The signature file's name when the PDF can draw it; an SVG signature is not printed (no renderer)."""
+    name = provider.nurse_planner_signature.name if provider.nurse_planner_signature else ""
+    return "" if name.endswith(".svg") else name
+
+
+def _signature_bytes(name):
+    if not name:
+        return b""
+    with storages["default"].open(name, "rb") as stored:
+        return stored.read()
 
 
 def _printed_fields(user, course, completion_date):
@@ -146,6 +164,8 @@ def _printed_fields(user, course, completion_date):
         "learner_name": user.legal_name,
         "learner_credentials": user.credentials,
         "completion_date": completion_date,
+        # A file name, not text: kept out of course_printed_fields, whose values are renderer input.
+        "nurse_planner_signature_file": _printable_signature(course.provider),
         **course_printed_fields(course),
     }
 
@@ -170,6 +190,8 @@ def certificate_data(certificate):
         provider_web_address=certificate.provider_web_address,
         provider_approval_number=certificate.provider_approval_number,
         accreditation_statement=certificate.accreditation_statement,
+        joint_providership_statement=certificate.joint_providership_statement,
+        signature_image=_signature_bytes(certificate.nurse_planner_signature_file),
         issued_at=timezone.localdate(certificate.issued_at),
         nurse_planner_name=certificate.nurse_planner_name,
         nurse_planner_credentials=certificate.nurse_planner_credentials,
@@ -197,9 +219,17 @@ def _create(*, user, course, enrollment, completion_date, now, replaces=None):
         for i, lic in enumerate(user.licenses.order_by("-is_primary", "state", "number"), start=1)
     )
     certificate.serial = serial_for(timezone.localdate(now).year, certificate.pk)
-    certificate.pdf = pdf.render_certificate(certificate_data(certificate))
-    certificate.pdf_sha256 = hashlib.sha256(certificate.pdf).hexdigest()
-    certificate.save(update_fields=["serial", "pdf", "pdf_sha256"])
+    signed = pdf_signing.sign_with_current_key(
+        pdf.render_certificate(certificate_data(certificate)),
+        reason=f"Certificate {certificate.serial} issued by {certificate.provider_name}",
+    )
+    # The signed file is the document: its bytes are stored and its hash is what the upload check matches.
+    certificate.pdf = signed.pdf
+    certificate.pdf_sha256 = hashlib.sha256(signed.pdf).hexdigest()
+    certificate.signing_kid = signed.kid
+    certificate.save(update_fields=["serial", "pdf", "pdf_sha256", "signing_kid"])
+    # Its Open Badges credential, in the same transaction: a certificate never exists without one.
+    credential_issue(certificate=certificate, course=course, email=user.email, now=now)
     completion_summary.certificate_issued(certificate)  # the board's totals, in this transaction
     return certificate
 
@@ -218,6 +248,14 @@ def certificate_issue(*, user, course, now=None):
             progress = course_progress(user=user, course=course)
             if progress.certificate is not None:
                 return progress.certificate
+            if course.is_expired(timezone.localdate(now)):
+                # Enduring material past its expiry stays readable but awards no credit (ANCC).
+                raise CertificateError(
+                    f"This course expired on {course.expiry_date:%B %-d, %Y} and no longer awards "
+                    "certificates or contact hours."
+                )
+            if lti_identity_unconfirmed(user):
+                raise CertificateError(IDENTITY_UNCONFIRMED)
             if not progress.ready_for_certificate:
                 missing = [label for label in progress.missing if label != "Claim your certificate"]
                 raise CertificateError("Before your certificate: " + "; ".join(missing) + ".")
@@ -233,34 +271,16 @@ def certificate_issue(*, user, course, now=None):
                 obj=certificate,
                 summary=f"{certificate.serial} issued",
             )
-            transaction.on_commit(lambda: _send_issue_email(certificate))
+            # The email is a background task (certificates/tasks.py), enqueued after the commit: a
+            # slow or failing mail server neither delays the learner nor undoes her certificate.
+            certificate_email_enqueue(certificate)
+            transaction.on_commit(partial(lti_certificate_issued, user.pk, course.pk))  # score to the LMS
             return certificate
     except IntegrityError:
         live = Certificate.objects.filter(user=user, course=course, revoked_at__isnull=True).first()
         if live is None:
             raise
         return live
-
-
-def _send_issue_email(certificate):
-    """Email the learner her links. A failure is logged, never raised: the certificate stands."""
-    try:
-        download = f"{settings.SITE_URL}{reverse('certificate_download', args=[certificate.serial])}"
-        send_mail(
-            subject=f"Your certificate: {certificate.course_title}",
-            message=(
-                f"Hello {certificate.learner_name},\n\n"
-                f"Congratulations on completing “{certificate.course_title}” "
-                f"({pdf.contact_hours_label(certificate.contact_hours)}).\n\n"
-                f"Download your certificate (log in first): {download}\n"
-                f"Anyone can verify it here: {verification_url(certificate.verification_code)}\n\n"
-                f"Certificate {certificate.serial}\n"
-            ),
-            from_email=None,
-            recipient_list=[certificate.user.email],
-        )
-    except Exception:  # any transport failure: the issue must not be undone
-        logger.exception("Could not email certificate %s", certificate.serial)
 
 
 @transaction.atomic
@@ -276,6 +296,7 @@ def certificate_revoke(*, certificate, reason, by, now=None):
     certificate.revoked_by = by
     certificate.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
     completion_summary.certificate_revoked(certificate)  # the board's totals, in this transaction
+    credential_revoke(certificate=certificate, now=certificate.revoked_at)  # its status-list bit
     audit_record(
         actor=by,
         action="certificate.revoked",

@@ -59,6 +59,9 @@ class TranscriptData:
     rows: tuple[TranscriptRow, ...]
     total_hours: Decimal
     site_url: str
+    # Renewal periods (reminders app): one line per license with a renewal date, e.g.
+    # "RN FL 1234: 6.00 of 24.00 contact hours in the period 2025-02-01 to 2027-01-31". Empty: none printed.
+    renewal_lines: tuple[str, ...] = ()
 
 
 def transcript_filename(data: TranscriptData) -> str:
@@ -132,6 +135,14 @@ class TranscriptRenderer:
         story += [Spacer(0, 14), self._table(data), Spacer(0, 10)]
         total = f"Total: {contact_hours_label(data.total_hours)}"
         story.append(Paragraph(f"<b>{escape(total)}</b>", _style(fonts.sans, 11, 14, TA_RIGHT)))
+        if data.renewal_lines:
+            story += [
+                Spacer(0, 12),
+                Paragraph("<b>This renewal period</b>", _style(fonts.sans, 10, 13, TA_LEFT)),
+            ]
+            story += [
+                Paragraph(escape(line), _style(fonts.sans, 9, 12, TA_LEFT)) for line in data.renewal_lines
+            ]
         return story
 
     def _table(self, data: TranscriptData) -> LongTable:

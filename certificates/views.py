@@ -1,3 +1,4 @@
+import hashlib
 from datetime import date
 
 from django.conf import settings
@@ -5,14 +6,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.roles import is_board_reviewer
-from certificates import pdf, selectors, services, transcript
+from certificates import pdf, pdf_signing, selectors, services, signing_keys, transcript
 from certificates.codes import normalize_code
-from certificates.forms import AttestationForm, EvaluationForm, RevokeForm, VerifyForm
+from certificates.forms import AttestationForm, EvaluationForm, RevokeForm, VerifyForm, VerifyPdfForm
+from certificates.uploads import MemoryOnlyUploadHandler
 from modules.selectors import course_for_learner, course_progress
+from reminders.selectors import license_period_hours
 
 
 def _enrolled_progress_or_redirect(request, slug):
@@ -120,7 +125,106 @@ def verify(request):
     form = VerifyForm(request.GET if "code" in request.GET else None)
     if form.is_bound and form.is_valid():
         return redirect("verify_code", code=normalize_code(form.cleaned_data["code"]) or "-")
-    return render(request, "certificates/verify.html", {"form": form}, status=400 if form.is_bound else 200)
+    return render(
+        request,
+        "certificates/verify.html",
+        {"form": form, "upload_limit": _upload_limit_label()},
+        status=400 if form.is_bound else 200,
+    )
+
+
+# Room in a multipart body for the boundaries, headers and the CSRF token beside the file.
+UPLOAD_ENVELOPE_BYTES = 64 * 1024
+
+
+def _upload_limit_label():
+    return filesizeformat(settings.CE_VERIFY_UPLOAD_MAX_BYTES)
+
+
+def _pdf_form_refused(request, errors):
+    """The verify page again with the upload's errors, as a 400: nothing was checked."""
+    return render(
+        request,
+        "certificates/verify.html",
+        {"form": VerifyForm(), "pdf_errors": errors, "upload_limit": _upload_limit_label()},
+        status=400,
+    )
+
+
+def _too_large(request):
+    return _pdf_form_refused(
+        request,
+        [
+            f"The file is larger than {_upload_limit_label()}: a certificate PDF is far smaller. Nothing was kept."
+        ],
+    )
+
+
+@csrf_exempt  # CSRF is checked in _verify_pdf, once the upload handler is in place (Django's docs).
+@require_POST
+def verify_pdf(request):
+    """Check an uploaded PDF against every certificate we issued. The file is read into memory,
+    hashed and dropped: nothing uploaded is stored."""
+    limit = settings.CE_VERIFY_UPLOAD_MAX_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit + UPLOAD_ENVELOPE_BYTES:
+        return _too_large(request)  # refused before the body is read
+    handler = MemoryOnlyUploadHandler(limit, request)
+    request.upload_handlers = [handler]
+    return _verify_pdf(request, handler)
+
+
+@csrf_protect
+def _verify_pdf(request, handler):
+    form = VerifyPdfForm(request.POST, request.FILES)
+    if handler.too_large:
+        return _too_large(request)
+    if not form.is_valid():
+        return _pdf_form_refused(request, form.errors["pdf"])
+    content = form.cleaned_data["pdf"]
+    certificate = selectors.certificate_for_pdf_hash(hashlib.sha256(content).hexdigest())
+    if certificate is not None:
+        replacement = getattr(certificate, "replaced_by", None)
+        status = "valid" if certificate.is_live else "replaced" if replacement else "revoked"
+        return render(
+            request,
+            "certificates/verify_pdf_result.html",
+            {
+                "certificate": certificate,
+                "replacement": replacement,
+                "status": status,
+                "hours_label": pdf.contact_hours_label(certificate.contact_hours),
+            },
+        )
+    claims = pdf_signing.read_claims(content, signing_keys.published_keys())
+    return render(
+        request,
+        "certificates/verify_pdf_unknown.html",
+        {
+            "claims": claims,
+            "names_our_certificate": selectors.certificate_serial_exists(claims.serial),
+            "upload_limit": _upload_limit_label(),
+        },
+    )
+
+
+@require_safe
+def verify_keys(request):
+    """The certificates of every signing key, current and retired, with their validity periods."""
+    return render(request, "certificates/verify_keys.html", {"keys": signing_keys.published_keys()})
+
+
+@require_safe
+def verify_key_certificate(request, kid):
+    key = signing_keys.key_by_kid(kid)
+    if key is None:
+        raise Http404("No such signing key.")
+    response = HttpResponse(key.certificate_pem, content_type="application/x-pem-file")
+    response["Content-Disposition"] = f'attachment; filename="{key.kid}.pem"'
+    return response
 
 
 @require_safe
@@ -165,8 +269,14 @@ def transcript_pdf(request):
         ),
         total_hours=total,
         site_url=settings.SITE_URL,
+        renewal_lines=tuple(
+            row.summary for row in license_period_hours(user=user, certificates=certificates)
+        ),
     )
-    return _pdf_response(transcript.render_transcript(data), f"transcript-{date.today():%Y-%m-%d}.pdf")
+    signed = pdf_signing.sign_with_current_key(
+        transcript.render_transcript(data), reason=f"Transcript of {user.legal_name} from {settings.SITE_URL}"
+    )
+    return _pdf_response(signed.pdf, f"transcript-{date.today():%Y-%m-%d}.pdf")
 
 
 @login_required

@@ -6,4 +6,7 @@ class ModulesConfig(AppConfig):
     name = "modules"
 
     def ready(self):
-        from modules import signals  # noqa: F401  (connects the course-structure cache invalidation)
+        from modules import (
+            checks,  # noqa: F401  (registers the deploy check on the example provider)
+            signals,  # noqa: F401  (connects the course-structure cache invalidation)
+        )

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from ce_course.plain_sql import column, fetch_rows, table
 from modules import content_cache
-from modules.models import Course, Enrollment, Module
+from modules.models import Course, Enrollment, Module, Provider
 from quizzes.models import Quiz
 from quizzes.selectors import quiz_of
 
@@ -30,6 +30,11 @@ class FrozenCourse:
     quiz: tuple | None
     modules: tuple
     module_count: int | None = None  # set for the catalogue's list
+    # What the disclosures print from other records: kept with the course, so the course page
+    # reads them with no query (signals replace the content version when any of them changes).
+    provider: tuple | None = None
+    joint_statement: str = ""
+    support_disclosure: str = ""
 
 
 @cache
@@ -61,6 +66,16 @@ def _frozen(course, modules):
         course=_freeze(Course, course),
         quiz=_freeze(Quiz, quiz) if quiz is not None else None,
         modules=tuple(_freeze(Module, module) for module in modules),
+        provider=_freeze(Provider, course.provider),  # loaded with select_related("provider")
+        joint_statement=course.joint_providership_statement(),
+        support_disclosure=course.commercial_support_disclosure(),
+    )
+
+
+def _with_disclosures(courses):
+    """The query reading courses to freeze: their provider, joint providers and supporters with them."""
+    return courses.select_related("quiz", "provider").prefetch_related(
+        "joint_providers", "support_records__supporter"
     )
 
 
@@ -79,6 +94,10 @@ def _built(frozen):
         module.__dict__.update(_module_urls(course.slug, module.slug))  # the cached_property values
         modules.append(module)
     course.ordered_modules = modules
+    if frozen.provider is not None:
+        Course.provider.field.set_cached_value(course, _thaw(Provider, frozen.provider))
+    course.joint_statement_text = frozen.joint_statement
+    course.support_disclosure_text = frozen.support_disclosure
     course.__dict__["learner_url"] = _course_url(course.slug)
     if frozen.module_count is not None:
         course.module_count = frozen.module_count
@@ -105,7 +124,7 @@ def course_for_learner(slug):
     version = content_cache.content_version()
     frozen = content_cache.held(version, ("slug", slug))
     if frozen is None:
-        course = Course.objects.filter(slug=slug, is_published=True).select_related("quiz").first()
+        course = _with_disclosures(Course.objects.filter(slug=slug, is_published=True)).first()
         if course is None:
             return None
         frozen = _frozen(course, course.modules.order_by("position"))
@@ -123,7 +142,7 @@ def courses_by_id(ids):
         modules = {}
         for module in Module.objects.filter(course_id__in=missing).order_by("course_id", "position"):
             modules.setdefault(module.course_id, []).append(module)
-        for course in Course.objects.filter(pk__in=missing).select_related("quiz"):
+        for course in _with_disclosures(Course.objects.filter(pk__in=missing)):
             frozen[course.pk] = _frozen(course, modules.get(course.pk, []))
             content_cache.keep(version, ("id", course.pk), frozen[course.pk])
     return {pk: _built(value) for pk, value in frozen.items() if value is not None}

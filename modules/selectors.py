@@ -2,8 +2,11 @@
 
 - `modules.progress`: the completion rule (`course_progress`, `lesson_progress`, `dashboard_progress`);
 - `modules.course_reads`: course content for learner pages (`course_for_learner`, the catalogue);
-- `modules.content_cache`: the per-worker copy of course content and its version (`content_forget`).
+- `modules.content_cache`: the per-worker copy of course content and its version (`content_forget`);
+- `image_file_read`: an image's stored bytes, for the image view.
 """
+
+from django.core.files.storage import storages
 
 from modules.content_cache import content_forget
 from modules.course_reads import (
@@ -13,6 +16,7 @@ from modules.course_reads import (
     courses_by_id,
     enrolled_course_ids,
 )
+from modules.images import TYPES_BY_EXTENSION
 from modules.progress import (
     COMPLETE,
     LOCKED,
@@ -45,6 +49,25 @@ __all__ = [
     "courses_by_id",
     "dashboard_progress",
     "enrolled_course_ids",
+    "image_file_read",
     "lesson_progress",
     "live_certificates",
 ]
+
+
+IMAGE_FOLDER = "images"
+
+
+def image_file_read(name):
+    """(bytes, content type) of the stored image file `name`, or None.
+
+    Read from the storage, not through an Image row: a replaced image's earlier file is no
+    longer any row's file, yet HTML frozen in snapshots still points at it.
+    """
+    storage = storages["default"]
+    path = f"{IMAGE_FOLDER}/{name}"
+    content_type = TYPES_BY_EXTENSION.get(name.rsplit(".", 1)[-1])
+    if content_type is None or not storage.exists(path):
+        return None
+    with storage.open(path, "rb") as stored:
+        return stored.read(), content_type

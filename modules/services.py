@@ -1,16 +1,37 @@
 """Writes for the learner's path: enrolment, module views (time credit) and module completion."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from functools import cache
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ce_course.plain_sql import column, table
+from modules.content import ContentError, CourseSpec
 from modules.content_cache import content_forget
-from modules.models import Course, Enrollment, Module, ModuleProgress, Planner
+from modules.images import ImageRefused, clean_image
+from modules.markdown import UnknownImage
+from modules.models import (
+    CommercialSupport,
+    Course,
+    Enrollment,
+    Image,
+    JointProvider,
+    Module,
+    ModuleProgress,
+    Organization,
+    Planner,
+    Provider,
+    render_markdown_with_images,
+)
+from modules.selectors import IMAGE_FOLDER
 from reports import summary as completion_summary
 
 
@@ -173,13 +194,16 @@ def course_load(*, spec, report=None):
     reported, for an author to unpublish or delete by hand.
     """
     report = report or LoadReport()
+    fields = dict(spec.fields)
+    if spec.provider:
+        fields["provider"] = _load_provider(spec.provider, report)
     course = Course.objects.select_for_update().filter(slug=spec.slug).first()
     if course is None:
-        course = Course(slug=spec.slug, **spec.fields)
+        course = Course(slug=spec.slug, **fields)
         course.full_clean()
         course.save()
         report.created.append(f"course {spec.slug}")
-    elif _apply(course, spec.fields):
+    elif _apply(course, fields):
         course.full_clean()
         course.save()
         report.updated.append(f"course {spec.slug}")
@@ -187,8 +211,125 @@ def course_load(*, spec, report=None):
         report.unchanged.append(f"course {spec.slug}")
 
     _load_planners(course, spec.planners, report)
+    _load_disclosure_records(course, spec, report)
+    # Images first: module bodies place them by key.
+    for image_spec in spec.images:
+        _load_image(image_spec, report)
     _load_modules(course, spec.modules, report)
     return course, report
+
+
+TO_COMPLETE = "To be completed by the author before publishing."
+
+
+def draft_course_fields(*, title):
+    """The fields of a new, unpublished course made from an article: disclosures marked to complete."""
+    today = timezone.localdate()
+    return {
+        "title": title,
+        "summary": TO_COMPLETE,
+        "learning_outcome": TO_COMPLETE,
+        "completion_criteria": TO_COMPLETE,
+        "disclosure_relationships": TO_COMPLETE,
+        "contact_hours": Decimal("1.00"),
+        "contact_hours_calculation": TO_COMPLETE,
+        "release_date": today,
+        "expiry_date": today + timedelta(days=3 * 365),
+        "is_published": False,
+    }
+
+
+def _load_provider(values, report):
+    """The provider a course folder names, by legal name; created when the site has none of that name.
+
+    An existing provider is never changed from a folder: its details are the admin's (and a
+    certificate prints them), so a folder that differs is only reported.
+    """
+    provider = Provider.objects.filter(legal_name=values["legal_name"]).first()
+    if provider is None:
+        provider = Provider(**values)
+        provider.full_clean()
+        provider.save()
+        report.created.append(f"provider {provider.legal_name}")
+    elif any(getattr(provider, name) != value for name, value in values.items()):
+        report.notes.append(
+            f"provider {provider.legal_name}: the folder's details differ from the site's; "
+            "the site's are kept (edit them in the admin)."
+        )
+    return provider
+
+
+def image_file_store(clean, key):
+    """Store a cleaned image under a name made of its key and content hash; return the name.
+
+    A name that exists already holds these very bytes, so it is left alone: files are never
+    overwritten, which keeps every URL ever rendered pointing at the bytes it was rendered with.
+    """
+    storage = storages["default"]
+    name = f"{IMAGE_FOLDER}/{key}-{clean.sha256[:16]}.{clean.extension}"
+    if not storage.exists(name):
+        saved = storage.save(name, ContentFile(clean.data))
+        if saved != name:  # a storage that renames instead of failing; the URL must be the hash name
+            raise RuntimeError(f"The storage saved {name} as {saved}.")
+    return name
+
+
+@transaction.atomic
+def image_save(*, image, clean=None, user=None):
+    """Save `image` (a new or changed Image) with, when given, the new cleaned file.
+
+    Markdown already placing the image's key is rendered again, so lessons and question stems
+    show the new file or text; attempt and certificate snapshots keep their own frozen HTML.
+    """
+    if clean is not None:
+        image.file.name = image_file_store(clean, image.key)
+        image.content_type = clean.content_type
+        image.width, image.height = clean.width, clean.height
+        image.bytes = len(clean.data)
+        image.sha256 = clean.sha256
+    if image.pk is None and user is not None:
+        image.uploaded_by = user
+    image.full_clean()
+    image.save()
+    _images_render_again(image.key)
+    return image
+
+
+def _images_render_again(key):
+    from quizzes.models import Question  # quizzes depends on modules, not the other way round
+
+    placed = f"[[image:{key}]]"
+    for module in Module.objects.filter(body_markdown__contains=placed):
+        module.save(update_fields=["body_markdown"])
+    for question in Question.objects.filter(stem_markdown__contains=placed):
+        question.save(update_fields=["stem_markdown"])
+
+
+def _load_image(spec, report):
+    """Create or update one image of a course folder; unchanged when bytes and text are the same."""
+    try:
+        clean = clean_image(spec.data, spec.content_type)
+    except ImageRefused as error:
+        raise ContentError(f"{spec.origin}: image {spec.key} ({spec.file}): {error}") from error
+    image = Image.objects.filter(key=spec.key).first()
+    values = {
+        "alt_text": spec.alt,
+        "decorative": spec.decorative,
+        "caption": spec.caption,
+        "source": spec.source,
+        "long_description_markdown": spec.long_description,
+    }
+    try:
+        if image is None:
+            image_save(image=Image(key=spec.key, **values), clean=clean)
+            report.created.append(f"image {spec.key}")
+        elif _apply(image, values) or image.sha256 != clean.sha256:
+            image_save(image=image, clean=clean if image.sha256 != clean.sha256 else None)
+            report.updated.append(f"image {spec.key}")
+        else:
+            report.unchanged.append(f"image {spec.key}")
+    except ValidationError as error:
+        raise ContentError(f"{spec.origin}: image {spec.key}: {'; '.join(error.messages)}") from error
 
 
 def _load_planners(course, planners, report):
@@ -209,6 +350,61 @@ def _load_planners(course, planners, report):
     course.planners.all().delete()
     Planner.objects.bulk_create([Planner(course=course, **p) for p in wanted])
     report.updated.append(f"planners of {course.slug} ({len(wanted)})")
+
+
+def _organization(name, is_ineligible):
+    """The organization of that name; a new one is marked as the folder says, an existing one is kept."""
+    organization = Organization.objects.filter(name=name).first()
+    if organization is None:
+        organization = Organization.objects.create(name=name, is_ineligible_company=is_ineligible)
+    return organization
+
+
+def _load_disclosure_records(course, spec, report):
+    """Replace the course's joint providers and commercial support with the folder's, when they differ.
+
+    Each record is validated as the admin form would (an ineligible company as joint provider is
+    refused with the reason); the database triggers stand behind that.
+    """
+    wanted_joint = [
+        JointProvider(
+            course=course,
+            organization=_organization(r["organization"], r.get("ineligible_company", False)),
+            role=r.get("role", ""),
+            agreement_date=r["agreement_date"],
+            statement=r.get("statement", ""),
+        )
+        for r in spec.joint_providers
+    ]
+    wanted_support = [
+        CommercialSupport(
+            course=course,
+            supporter=_organization(r["supporter"], r.get("ineligible_company", False)),
+            amount=r.get("amount"),
+            in_kind_description=r.get("in_kind", ""),
+            agreement_date=r["agreement_date"],
+            signatories=r.get("signatories", ""),
+        )
+        for r in spec.commercial_support
+    ]
+    for model, wanted, fields in (
+        (JointProvider, wanted_joint, ("organization_id", "role", "agreement_date", "statement")),
+        (
+            CommercialSupport,
+            wanted_support,
+            ("supporter_id", "amount", "in_kind_description", "agreement_date", "signatories"),
+        ),
+    ):
+        current = model.objects.filter(course=course).order_by("pk")
+        if [tuple(getattr(r, f) for f in fields) for r in current] == [
+            tuple(getattr(r, f) for f in fields) for r in wanted
+        ]:
+            continue
+        current.delete()
+        for record in wanted:
+            record.full_clean()
+            record.save()
+        report.updated.append(f"{model._meta.verbose_name_plural} of {course.slug} ({len(wanted)})")
 
 
 def _load_modules(course, module_specs, report):
@@ -235,6 +431,10 @@ def _load_modules(course, module_specs, report):
             "estimated_minutes": spec.estimated_minutes,
             "body_markdown": spec.body_markdown,
         }
+        try:
+            render_markdown_with_images(spec.body_markdown)
+        except UnknownImage as error:
+            raise ContentError(f"{spec.origin or spec.slug}: {error}") from error
         module = by_slug.get(spec.slug)
         if module is None:
             module = Module(course=course, slug=spec.slug, **values)
@@ -249,3 +449,85 @@ def _load_modules(course, module_specs, report):
             report.unchanged.append(f"module {spec.slug}")
     for slug in sorted(set(by_slug) - set(wanted_positions)):
         report.notes.append(f"note: module {slug} is in the database but not in the files; left as it is.")
+
+
+@transaction.atomic
+def course_draft_create(*, slug, title, provider, modules):
+    """A new unpublished course from an article's modules (the authoring page); refuses a taken slug."""
+    if Course.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": f"A course with the slug {slug} exists already."})
+    fields = {**draft_course_fields(title=title), "provider": provider}
+    course, _report = course_load(spec=CourseSpec(slug=slug, fields=fields, modules=tuple(modules)))
+    return course
+
+
+def _next_version_slug(slug):
+    base = re.sub(r"-v\d+$", "", slug)
+    n = 2
+    while Course.objects.filter(slug=f"{base}-v{n}").exists():
+        n += 1
+    return f"{base}-v{n}"
+
+
+@transaction.atomic
+def course_duplicate(*, course):
+    """A copy of `course` as a new, unpublished version to be reviewed and approved again.
+
+    Everything an approval looks at is copied (planners, modules, joint providers, commercial
+    support, the post-test); learners' records stay with the original, which is not changed.
+    """
+    from quizzes.models import Choice, DrawRule, Quiz  # quizzes depends on modules
+
+    source = Course.objects.get(pk=course.pk)
+    copy = Course.objects.get(pk=course.pk)
+    copy.pk = None
+    copy.slug = _next_version_slug(source.slug)
+    copy.is_published = False
+    copy.previous_version = source
+    copy.save()
+    for related in (source.planners.all(), source.joint_providers.all(), source.support_records.all()):
+        for row in related:
+            row.pk = None
+            row.course = copy
+            row.save()
+    for module in source.modules.all():
+        module.pk = None
+        module.course = copy
+        module.save()
+    quiz = Quiz.objects.filter(course=source).first()
+    if quiz is not None:
+        rules, questions = list(quiz.draw_rules.all()), list(quiz.questions.prefetch_related("choices"))
+        quiz.pk = None
+        quiz.course = copy
+        quiz.save()
+        for rule in rules:
+            rule.pk = None
+            rule.quiz = quiz
+        DrawRule.objects.bulk_create(rules)
+        for question in questions:
+            choices = list(question.choices.all())
+            question.pk = None
+            question.quiz = quiz
+            question.save()
+            for choice in choices:
+                choice.pk = None
+                choice.question = question
+            Choice.objects.bulk_create(choices)
+    content_forget()
+    return copy
+
+
+@transaction.atomic
+def provider_image_save(*, provider, images):
+    """Save the provider with, for each field name in `images`, its new cleaned image file.
+
+    Files are stored under their content hash and never overwritten, as Image files are.
+    """
+    for field_name, clean in images.items():
+        getattr(provider, field_name).name = image_file_store(
+            clean, f"provider-{field_name.replace('_', '-')}"
+        )
+    provider.full_clean()
+    provider.save()
+    content_forget()
+    return provider

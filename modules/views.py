@@ -1,13 +1,16 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from certificates.selectors import transcript_rows
 from modules import selectors, services
 from modules.forms import EnrolForm
+from reminders.selectors import license_period_hours
 
 
 def _course_or_404(slug):
@@ -57,7 +60,16 @@ def course_detail(request, slug):
     return render(
         request,
         "modules/course_detail.html",
-        {"course": course, "progress": progress, "form": form},
+        {
+            "course": course,
+            "progress": progress,
+            "form": form,
+            "is_expired": course.is_expired(timezone.localdate()),
+            "provider": course.provider,
+            # The shipped example provider is fine while developing; in production it is a mistake
+            # to point out (not to block: an admin may be trying the site before entering details).
+            "show_example_warning": course.provider.is_example and not settings.DEBUG,
+        },
         status=status,
     )
 
@@ -132,5 +144,28 @@ def dashboard(request):
             "rows": selectors.dashboard_progress(user=request.user, certificates=certificates),
             "certificates": certificates,
             "total_hours": total_hours,
+            # Hours per license in its current renewal period (reminders app; licenses with a renewal date).
+            "renewal_hours": license_period_hours(user=request.user, certificates=certificates),
         },
     )
+
+
+# Sent with every SVG we serve, in case one is opened on its own: even if something slipped past
+# the sanitiser, a sandboxed document with no sources allowed can run and fetch nothing.
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+
+@require_safe
+def image_file(request, name):
+    """An image's bytes from the storage. Names hold the content hash, so a name's bytes never change."""
+    found = selectors.image_file_read(name)
+    if found is None:
+        raise Http404("No such image.")
+    data, content_type = found
+    response = HttpResponse(data, content_type=content_type)
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    if content_type == "image/svg+xml":
+        response["Content-Security-Policy"] = SVG_POLICY
+    return response

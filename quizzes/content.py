@@ -24,6 +24,8 @@ class QuestionSpec:
     ordering_mode: str
     choices: tuple[ChoiceData, ...]
     title: str = ""
+    case_sensitive: bool = False
+    blank_input: str = "select"
 
 
 @dataclass(frozen=True)
@@ -90,12 +92,24 @@ def _question(path, index, q):
             weight=_decimal(c["weight"], where) if "weight" in c else None,
             correct_position=c.get("position"),
             match_text=c.get("match", ""),
+            # numerical answers: value (± tolerance) or a range; strings, so they stay exact Decimals
+            number=_decimal(c["number"], where) if "number" in c else None,
+            tolerance=_decimal(c["tolerance"], where) if "tolerance" in c else None,
+            range_low=_decimal(c["low"], where) if "low" in c else None,
+            range_high=_decimal(c["high"], where) if "high" in c else None,
         )
         for c in q.get("choices", [])
     ]
     choices += [ChoiceData(match_text=text) for text in q.get("distractors", [])]
     grading = q.get("grading", "all_or_nothing")
-    problems = question_problems(q["kind"], choices, multiple_grading=grading)
+    blank_input = q.get("blank_input", "select")
+    if blank_input not in ("select", "text"):
+        raise ContentError(f"{where}: blank_input must be select or text.")
+    if q["kind"] == "numerical" and q.get("units"):
+        raise ContentError(f"{where}: units are set in the admin, not in the content file.")
+    problems = question_problems(
+        q["kind"], choices, multiple_grading=grading, stem=q["stem"], blank_input=blank_input
+    )
     if problems:
         raise ContentError(f"{where}: {' '.join(problems)}")
     return QuestionSpec(
@@ -110,4 +124,6 @@ def _question(path, index, q):
         multiple_grading=grading,
         ordering_mode=ordering_mode,
         choices=tuple(choices),
+        case_sensitive=bool(q.get("case_sensitive", False)),
+        blank_input=blank_input,
     )

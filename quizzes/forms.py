@@ -1,7 +1,9 @@
 """Turning the attempt form's POST data into raw answers for `services.attempt_save`.
 
-Field names: `q<row>` for single, true/false and multiple; `q<row>-pos-<item>` for the
-position chosen for each ordering item; `q<row>-match-<prompt>` for each matching prompt.
+Field names: `q<row>` for single, true/false, multiple, and the one input of a numerical,
+short-answer or missing-word question (its text, or the choice picked in the blank);
+`q<row>-pos-<item>` for the position chosen for each ordering item; `q<row>-match-<prompt>`
+for each matching prompt.
 
 Each question is read on its own: one question's bad input never stops the others being saved.
 A question whose input does not parse gets a message (for the learner) and no answer; a field
@@ -14,6 +16,8 @@ from dataclasses import dataclass, field
 from quizzes.grading import INCOMPLETE, GradingError
 
 FIELD = re.compile(r"^q(\d+)(?:-(pos|match)-(.+))?$")
+# Kinds answered with one typed or chosen value; the text is read (and refused) by grading.
+ONE_VALUE = ("numerical", "short_answer", "cloze")
 
 
 @dataclass
@@ -46,6 +50,8 @@ def entered_inputs(row, post):
     name = f"q{row.pk}"
     if kind in ("single", "true_false", "multiple"):
         return [value for value in post.getlist(name) if value]
+    if kind in ONE_VALUE:
+        return post.get(name, "")
     if kind == "ordering":
         return {
             INCOMPLETE: {
@@ -68,6 +74,12 @@ def _answer(row, post):
     if kind == "multiple":
         values = [v for v in post.getlist(name) if v]
         return values or None
+    if kind in ONE_VALUE:
+        values = post.getlist(name)
+        if len(values) > 1:
+            raise GradingError("Give one answer only.")
+        # Text as typed: grading reads it (a number, a unit, a word) and says what it could not read.
+        return values[0] if values and values[0].strip() else None
     if kind == "ordering":
         return _ordering_answer(row, post, name)
     if kind == "matching":

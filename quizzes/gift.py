@@ -23,11 +23,21 @@ Supported question kinds (``GiftQuestion.kind``):
     ``{T}``, ``{TRUE}``, ``{F}``, ``{FALSE}``, optionally ``{TRUE#wrong#right}``.
 ``"matching"``
     ``{=prompt -> answer ...}``.
+``"short_answer"``
+    Only ``=`` answers (``{=a =%50%b}``), or one answer with no ``=`` (``{One}``).
+``"numerical"``
+    ``{#3.5:0.1}``, ``{#1..5}``, ``{#3.5}``, or ``{# =%100%3:0 =%50%3:1 ~#feedback}``;
+    numbers go to ``GiftChoice.number``/``tolerance``/``range_low``/``range_high``.
+``"cloze"``
+    Missing word: an answer block followed by more text.  The stem holds ``BLANK`` where
+    the block was; ``blank_input`` is "select" for one ``=`` among ``~`` answers, "text"
+    for short-answer style answers.  A numerical block followed by text stays
+    ``"numerical"``, its stem holding ``BLANK``.
 
-Unsupported kinds are reported as ``GiftUnsupported`` problems and never guessed:
-``"short answer"``, ``"numerical"``, ``"essay"``, ``"missing word"`` (an answer block
-followed by more text, i.e. embedded in the sentence) and ``"description"`` (a block of
-text with no answer block at all: Moodle's description item, which we do not import).
+Unsupported items are reported as ``GiftUnsupported`` problems and never guessed:
+``"essay"``, ``"missing word"`` of a kind a blank cannot take (several right answers,
+matching, true/false) and ``"description"`` (a block of text with no answer block at all:
+Moodle's description item, which we do not import).
 
 ``$CATEGORY: path`` lines become ``GiftCategory`` entries, and every following question
 carries that path in ``GiftQuestion.category`` (downstream maps it to a topic).
@@ -54,10 +64,13 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
+from quizzes.grading import BLANK
+
 __all__ = [
+    "BLANK",
     "DEFAULT_MAX_CHARS",
     "DEFAULT_MAX_QUESTIONS",
     "FORMATS",
@@ -70,6 +83,7 @@ __all__ = [
     "GiftProblem",
     "GiftQuestion",
     "GiftSyntaxError",
+    "GiftUnit",
     "GiftUnsupported",
     "export_gift",
     "parse_gift",
@@ -80,7 +94,7 @@ DEFAULT_MAX_CHARS = 2_000_000
 
 FORMATS = ("moodle", "html", "markdown", "plain")
 DEFAULT_FORMAT = "moodle"
-QUESTION_KINDS = ("single", "multiple", "true_false", "matching")
+QUESTION_KINDS = ("single", "multiple", "true_false", "matching", "numerical", "short_answer", "cloze")
 
 _WS = " \t\n\r\f\v"
 _ESCAPABLE = "~=#{}:\\"
@@ -94,6 +108,10 @@ _FORMAT_RE = re.compile(r"\[(moodle|html|markdown|plain)\]")
 _WEIGHT_RE = re.compile(r"%(-?(?:\d+(?:\.\d*)?|\.\d+))%")
 _META_ID_RE = re.compile(r"\[id:([^\[\]\n]*)\]")
 _META_TAG_RE = re.compile(r"\[tag:([^\[\]\n]*)\]")
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?"
+_NUMERIC_ANSWER_RE = re.compile(
+    rf"(?P<low>{_NUMBER})\s*\.\.\s*(?P<high>{_NUMBER})|(?P<num>{_NUMBER})(?:\s*:\s*(?P<tol>{_NUMBER}))?"
+)
 
 
 def _scanner(target: str, first_chars: str) -> re.Pattern[str]:
@@ -121,6 +139,17 @@ _WS_RE = re.compile(r"[ \t\n\r\f\v]*")
 
 
 @dataclass(frozen=True)
+class GiftUnit:
+    """A unit a numerical question accepts (not GIFT syntax: Moodle XML and QTI carry units).
+
+    Answers are in the first unit (multiplier 1); a number typed in this unit is compared with
+    answer × ``multiplier``."""
+
+    name: str
+    multiplier: Decimal = Decimal(1)
+
+
+@dataclass(frozen=True)
 class GiftChoice:
     """One answer of a question.
 
@@ -143,6 +172,13 @@ class GiftChoice:
     match: str | None = None
     text_format: str | None = None
     feedback_format: str | None = None
+    # Numerical answers (``text`` is ""): ``number`` with an optional ``tolerance`` (``{#3.5:0.1}``,
+    # None when none was written), or the range ``range_low``..``range_high`` (``{#1..5}``). A
+    # numerical ``~`` answer with neither (``{#=3:2 ~#wrong}``) is the catch-all for wrong answers.
+    number: Decimal | None = None
+    tolerance: Decimal | None = None
+    range_low: Decimal | None = None
+    range_high: Decimal | None = None
 
     @property
     def credit(self) -> Decimal:
@@ -172,6 +208,15 @@ class GiftQuestion:
     true_false_answer: bool | None = None
     id: str | None = None
     tags: tuple[str, ...] = ()
+    # Short answer and missing word typed in: whether case matters (GIFT cannot say: False).
+    case_sensitive: bool = False
+    # Missing word ("cloze"): the stem holds BLANK where the answer block was; "select" when the
+    # block offers choices (``{=a ~b}``), "text" when it lists accepted answers (``{=a =b}``).
+    blank_input: str = "select"
+    # Numerical: units and how a wrong or missing one is graded (GIFT cannot say: none, 10%).
+    units: tuple[GiftUnit, ...] = ()
+    unit_handling: str = "none"
+    unit_penalty: Decimal = Decimal(10)
 
 
 @dataclass(frozen=True)
@@ -241,12 +286,10 @@ class _BlockError(Exception):
 
 
 _UNSUPPORTED_MESSAGES = {
-    "short answer": "short-answer questions are not supported",
-    "numerical": "numerical questions are not supported",
     "essay": "essay questions are not supported",
     "missing word": (
-        "missing-word questions (an answer block followed by more text) are not supported; "
-        "put the answer block at the end of the question"
+        "a blank in the sentence takes one choice or a typed answer; this block (several right answers, "
+        "matching or true/false) cannot be one: put the answer block at the end of the question"
     ),
     "description": "text without an answer block (a description) is not imported as a question",
 }
@@ -376,8 +419,16 @@ class _BlockParser:
                 raise self.error(extra, "a second answer block; separate questions with a blank line")
             raise self.error(extra, "unexpected '}' (escape a literal brace as \\})")
 
-        embedded = bool(s[close_pos + 1 :].strip(_WS))
-        stem = _decode(s[stem_start:open_pos], self.stem_format)
+        # Text after the block makes a missing word only if it is text once decoded: an escaped
+        # "\n" alone decodes to whitespace, which the stem would lose (and export could not write).
+        embedded = bool(_decode(s[close_pos + 1 :], self.stem_format))
+        if embedded:
+            # Missing word: the stem keeps its text on both sides, the blank where the block was.
+            if BLANK in s[stem_start:open_pos] or BLANK in s[close_pos + 1 :]:
+                raise self.error(stem_start, f"the text itself holds {BLANK}, which marks the blank")
+            stem = _decode(s[stem_start:open_pos] + BLANK + s[close_pos + 1 :], self.stem_format)
+        else:
+            stem = _decode(s[stem_start:open_pos], self.stem_format)
         return self.parse_answers(open_pos + 1, close_pos, stem, title, embedded)
 
     def parse_answers(self, a: int, b: int, stem: str, title: str | None, embedded: bool) -> GiftQuestion:
@@ -397,8 +448,7 @@ class _BlockParser:
         first = _skip_ws(s, a, body_end)
         if first >= body_end:
             raise _unsupported(start_line, "essay")
-        if s[first] == "#":
-            raise _unsupported(start_line, "numerical")
+        numerical = s[first] == "#"
 
         common = {
             "line": start_line,
@@ -412,12 +462,19 @@ class _BlockParser:
             "tags": self.tags,
         }
 
+        if numerical:
+            self.require_stem(stem)
+            return self.numerical(first + 1, body_end, common)
+
         first_mark = _find(_ANSWER_MARK_RE, s, first, body_end)
         if first_mark < 0:
             head_end = _find(_HASH_RE, s, first, body_end)
             head = s[first : head_end if head_end >= 0 else body_end].strip(_WS)
             if head not in _TF_VALUES:
-                raise _unsupported(start_line, "short answer")
+                # One accepted short answer needs no '=' (Moodle): {One}
+                self.require_stem(stem)
+                question = self.short_answer([("=", first, body_end)], common)
+                return replace(question, kind="cloze", blank_input="text") if embedded else question
             if embedded:
                 raise _unsupported(start_line, "missing word")
             self.require_stem(stem)
@@ -435,8 +492,8 @@ class _BlockParser:
         elif _find(_ARROW_RE, s, first, body_end) >= 0:
             kind = "matching"
         else:
-            raise _unsupported(start_line, "short answer")
-        if embedded:
+            kind = "short_answer"
+        if embedded and kind == "matching":
             raise _unsupported(start_line, "missing word")
         self.require_stem(stem)
 
@@ -454,7 +511,14 @@ class _BlockParser:
             (s[m], m + 1, marks[i + 1] if i + 1 < len(marks) else body_end) for i, m in enumerate(marks)
         ]
         if kind == "mc":
-            return self.multiple_choice(segments, common)
+            question = self.multiple_choice(segments, common)
+            if embedded and question.kind != "single":
+                # A blank takes one choice: several right answers cannot be offered in it.
+                raise _unsupported(start_line, "missing word")
+            return replace(question, kind="cloze") if embedded else question
+        if kind == "short_answer":
+            question = self.short_answer(segments, common)
+            return replace(question, kind="cloze", blank_input="text") if embedded else question
         return self.matching(segments, common)
 
     def require_stem(self, stem: str) -> None:
@@ -538,6 +602,89 @@ class _BlockParser:
         correct = sum(1 for mark, _, _ in segments if mark == "=")
         kind = "single" if correct == 1 else "multiple"
         return GiftQuestion(kind=kind, choices=tuple(choices), **common)
+
+    def short_answer(self, segments: list[tuple[str, int, int]], common: dict) -> GiftQuestion:
+        choices = []
+        for _, start, end in segments:
+            weight, tpos, tend, hash_pos = self.split_answer(start, end)
+            if weight is not None and weight < 0:
+                raise self.error(start, "a short answer's weight must be 0% to 100%")
+            fmt, tpos = self.read_format(tpos, tend, self.stem_format)
+            text = _decode(self.s[tpos:tend], fmt)
+            if not text:
+                raise self.error(start, "empty answer after '='")
+            if "->" in text:
+                # Written back, it would read as a matching pair: GIFT has no escape for "->".
+                raise self.error(start, "a short answer cannot hold '->' (it marks a matching pair)")
+            feedback, feedback_format = self.feedback(hash_pos, end) if hash_pos >= 0 else (None, None)
+            if feedback and "->" in feedback:
+                # The same in its feedback: written back as "=answer#->", Moodle and we read a matching pair.
+                raise self.error(
+                    hash_pos, "a short answer's feedback cannot hold '->' (it marks a matching pair)"
+                )
+            choices.append(
+                GiftChoice(text, True, weight, feedback, text_format=fmt, feedback_format=feedback_format)
+            )
+        if not any(c.credit == 100 for c in choices):
+            raise _BlockError(common["line"], "no accepted answer earns 100% (write one without a %weight%)")
+        return GiftQuestion(kind="short_answer", choices=tuple(choices), **common)
+
+    def numerical(self, a: int, b: int, common: dict) -> GiftQuestion:
+        """``{#3.5:0.1}``, ``{#1..5}``, ``{#3.5}``, or answers ``{# =%100%3:0 =%50%3:1 ~#feedback}``."""
+        s = self.s
+        first = _skip_ws(s, a, b)
+        if first < b and s[first] in "=~":
+            marks = [first]
+            while len(marks) <= MAX_ANSWERS:
+                m = _find(_ANSWER_MARK_RE, s, marks[-1] + 1, b)
+                if m < 0:
+                    break
+                marks.append(m)
+            else:
+                raise _BlockError(
+                    common["line"],
+                    f"too many answers (the limit is {MAX_ANSWERS})",
+                    problem=GiftLimitExceeded,
+                )
+            segments = [(s[m], m + 1, marks[i + 1] if i + 1 < len(marks) else b) for i, m in enumerate(marks)]
+        else:
+            if _find(_ANSWER_MARK_RE, s, first, b) >= 0:
+                raise self.error(first, "several numerical answers each start with '='")
+            segments = [("=", first, b)]
+        choices = [self.numerical_answer(mark, start, end) for mark, start, end in segments]
+        if not any(c.credit == 100 for c in choices if c.number is not None or c.range_low is not None):
+            raise _BlockError(common["line"], "no numerical answer earns 100% (write one without a %weight%)")
+        return GiftQuestion(kind="numerical", choices=tuple(choices), **common)
+
+    def numerical_answer(self, mark: str, start: int, end: int) -> GiftChoice:
+        weight, tpos, tend, hash_pos = self.split_answer(start, end)
+        feedback, feedback_format = self.feedback(hash_pos, end) if hash_pos >= 0 else (None, None)
+        text = self.s[tpos:tend].strip(_WS)
+        if mark == "~":
+            # Moodle's catch-all: any other number is wrong, and this is what the learner is told.
+            if text:
+                raise self.error(start, "a numerical '~' answer takes no number, only '#feedback'")
+            return GiftChoice("", False, weight, feedback, feedback_format=feedback_format)
+        if weight is not None and weight < 0:
+            raise self.error(start, "a numerical answer's weight must be 0% to 100%")
+        m = _NUMERIC_ANSWER_RE.fullmatch(text)
+        if m is None:
+            raise self.error(
+                start,
+                f"cannot read {text!r} as a number, number:tolerance or low..high (e.g. 3.5:0.1 or 1..5)",
+            )
+        fields: dict[str, Decimal | None] = {}
+        if m.group("low") is not None:
+            low, high = Decimal(m.group("low")), Decimal(m.group("high"))
+            if low > high:
+                raise self.error(start, f"the range {text} runs from high to low; write the low end first")
+            fields = {"range_low": low, "range_high": high}
+        else:
+            tolerance = Decimal(m.group("tol")) if m.group("tol") is not None else None
+            if tolerance is not None and tolerance < 0:
+                raise self.error(start, "a tolerance cannot be negative")
+            fields = {"number": Decimal(m.group("num")), "tolerance": tolerance}
+        return GiftChoice("", True, weight, feedback, feedback_format=feedback_format, **fields)
 
     def matching(self, segments: list[tuple[str, int, int]], common: dict) -> GiftQuestion:
         s = self.s
@@ -744,7 +891,17 @@ def _export_question(q: GiftQuestion) -> str:
     if q.title:
         out.append(f"::{_escape(q.title)}::")
     stem_prefix = f"[{fmt}]" if fmt != DEFAULT_FORMAT or q.stem.startswith(("[", "//")) else ""
-    out.append(stem_prefix + _escape(q.stem))
+    before, blank, after = q.stem.partition(BLANK)
+    if blank and (BLANK in after or not after.strip(_WS)):
+        raise ValueError(
+            f"a blank ({BLANK}) must appear once in the stem, with text after it, to be written in GIFT"
+        )
+    if blank and q.kind not in ("cloze", "numerical", "short_answer"):
+        raise ValueError(f"only missing-word, numerical and short-answer stems may hold {BLANK}")
+    if q.kind == "cloze" and not blank:
+        raise ValueError(f"a missing-word question needs {BLANK} in its stem")
+    out.append(stem_prefix + _escape(before))
+    closing = _escape(after)  # the text after a missing word's blank (else empty)
 
     general = ""
     if q.general_feedback:
@@ -766,6 +923,29 @@ def _export_question(q: GiftQuestion) -> str:
         out.append("{" + ("TRUE" if answer else "FALSE") + wrong_fb + right_fb + general + "}\n")
         return "".join(out)
 
+    if q.kind == "numerical":
+        answers = _numerical_answers(q.choices, fmt)
+        if general:
+            # No blank line inside the block: a blank line ends a question.
+            answers = answers.rstrip("\n") + f"\n\t{general}\n"
+        out.append("{#" + answers + "}")
+        out.append(closing + "\n")
+        return "".join(out)
+    if q.kind == "short_answer" or (q.kind == "cloze" and q.blank_input == "text"):
+        out.append("{\n")
+        if not q.choices:
+            raise ValueError("a short answer needs at least one accepted answer")
+        for c in q.choices:
+            if not c.text.strip(_WS) or "->" in c.text:
+                raise ValueError(f"a short answer cannot be empty or hold '->': {c.text!r}")
+            weight = _weight(c.weight) if c.weight is not None else ""
+            text = _formatted(c.text, c.text_format, fmt, guard="[%")
+            out.append(f"\t={weight}{text}{_feedback(c.feedback, c.feedback_format, fmt)}\n")
+        if general:
+            out.append(f"\t{general}\n")
+        out.append("}" + closing + "\n")
+        return "".join(out)
+
     if len(q.choices) < 2:
         raise ValueError(f"a {q.kind} question needs at least two choices")
     out.append("{\n")
@@ -781,7 +961,7 @@ def _export_question(q: GiftQuestion) -> str:
             out.append(f"\t={prompt} -> {_escape(c.match)}\n")
     else:
         correct = sum(1 for c in q.choices if c.is_correct)
-        if (q.kind == "single") != (correct == 1):
+        if (q.kind in ("single", "cloze")) != (correct == 1):
             raise ValueError(
                 f"a {q.kind!r} question cannot have {correct} '=' answers "
                 "(single means exactly one '=' answer; use weights for partial credit)"
@@ -797,8 +977,41 @@ def _export_question(q: GiftQuestion) -> str:
             out.append(f"\t{mark}{weight}{text}{_feedback(c.feedback, c.feedback_format, fmt)}\n")
     if general:
         out.append(f"\t{general}\n")
-    out.append("}\n")
+    out.append("}" + closing + "\n")
     return "".join(out)
+
+
+def _number_text(value: Decimal) -> str:
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise ValueError(f"{value!r} is not a finite Decimal")
+    return f"{value:f}"
+
+
+def _numerical_answers(choices: tuple[GiftChoice, ...], fmt: str) -> str:
+    def answer(c: GiftChoice) -> str:
+        if c.range_low is not None and c.range_high is not None:
+            return f"{_number_text(c.range_low)}..{_number_text(c.range_high)}"
+        if c.number is None:
+            raise ValueError("a numerical answer needs a number or a range")
+        tolerance = f":{_number_text(c.tolerance)}" if c.tolerance is not None else ""
+        return _number_text(c.number) + tolerance
+
+    if not choices:
+        raise ValueError("a numerical question needs at least one answer")
+    only = choices[0]
+    if len(choices) == 1 and only.is_correct and only.weight is None and not only.feedback:
+        return answer(only)  # the short form: {#3.5:0.1} or {#1..5}
+    lines = []
+    for c in choices:
+        weight = _weight(c.weight) if c.weight is not None else ""
+        feedback = _feedback(c.feedback, c.feedback_format, fmt)
+        if not c.is_correct:
+            if c.number is not None or c.range_low is not None:
+                raise ValueError("a numerical '~' answer is the catch-all: it takes no number")
+            lines.append(f"\t~{weight}{feedback or '#'}")
+        else:
+            lines.append(f"\t={weight}{answer(c)}{feedback}")
+    return "\n" + "\n".join(lines) + "\n"
 
 
 def export_gift(questions: Iterable[GiftQuestion]) -> str:

@@ -4,9 +4,10 @@ Reading and writing GIFT text is `quizzes.gift` (pure, no Django). This module m
 GiftQuestion to Question and Choice rows and back, and holds the one write, `gift_import`.
 
 What GIFT cannot carry, and so does not survive an export and re-import: ordering questions
-(there is no GIFT syntax for them; the export lists them as skipped), points (every imported
-question is worth 1), the reference, the ordering mode, and retired questions (only active
-questions are exported).
+(there is no GIFT syntax for them; the export lists them as skipped), numerical questions with
+units and case-sensitive short answers (skipped likewise), points (every imported question is
+worth 1), the reference, the ordering mode, and retired questions (only active questions are
+exported).
 """
 
 import html
@@ -21,8 +22,8 @@ from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 from quizzes.authoring import ChoiceData, question_problems
-from quizzes.gift import GiftChoice, GiftQuestion, export_gift, parse_gift
-from quizzes.models import Choice, Kind, MultipleGrading, Question, Quiz
+from quizzes.gift import GiftChoice, GiftQuestion, GiftUnsupported, export_gift, parse_gift
+from quizzes.models import Choice, Kind, MultipleGrading, Question, Quiz, Unit
 
 MAX_UPLOAD_BYTES = 1_048_576  # 1 MB
 # Room for a provider's whole item bank in one file (the parser's own default; a 2,000-question
@@ -59,6 +60,7 @@ class PlannedQuestion:
     stem_preview: str
     fields: dict = field(repr=False, compare=False)
     choices: tuple[ChoiceData, ...] = field(repr=False, compare=False)
+    units: tuple[tuple[str, Decimal], ...] = field(default=(), repr=False, compare=False)
 
     def __str__(self):
         return f"Line {self.line}: {self.kind} [{self.topic}] {self.key}: {self.stem_preview}"
@@ -70,6 +72,7 @@ class ImportReport:
     would_create: list[PlannedQuestion] = field(default_factory=list)
     problems: list[ImportMessage] = field(default_factory=list)
     notes: list[ImportMessage] = field(default_factory=list)
+    skipped: list[ImportMessage] = field(default_factory=list)  # unsupported items left out on request
     created: int = 0
 
     @property
@@ -155,11 +158,39 @@ def _key_for(gq, taken):
     return _unique_key(base, taken)
 
 
+def _numeric_choice(c):
+    return ChoiceData(
+        is_correct=c.credit > 0,
+        weight=c.weight,
+        number=c.number,
+        tolerance=c.tolerance,
+        range_low=c.range_low,
+        range_high=c.range_high,
+    )
+
+
 def _choices_for(gq):
     """(choices, multiple_grading, problems) for a parsed question."""
+    if gq.kind == "numerical":
+        # A '~' answer without a number is Moodle's "any other answer": it earns nothing anyway.
+        answers = [c for c in gq.choices if c.number is not None or c.range_low is not None]
+        return [_numeric_choice(c) for c in answers], MultipleGrading.ALL_OR_NOTHING, []
+    if gq.kind == "short_answer" or (gq.kind == "cloze" and gq.blank_input == "text"):
+        choices = [
+            ChoiceData(text=_as_plain(c.text, c.text_format), is_correct=c.credit > 0, weight=c.weight)
+            for c in gq.choices
+        ]
+        return choices, MultipleGrading.ALL_OR_NOTHING, []
     if gq.kind == "matching":
         choices = [
             ChoiceData(text=_as_plain(c.text, c.text_format), match_text=c.match or "") for c in gq.choices
+        ]
+        return choices, MultipleGrading.ALL_OR_NOTHING, []
+    if gq.kind == "ordering":
+        # Not GIFT syntax (QTI carries ordering): the choices come in their correct order.
+        choices = [
+            ChoiceData(text=_as_plain(c.text, c.text_format), correct_position=n)
+            for n, c in enumerate(gq.choices, start=1)
         ]
         return choices, MultipleGrading.ALL_OR_NOTHING, []
     texts = [_as_plain(c.text, c.text_format) for c in gq.choices]
@@ -172,13 +203,17 @@ def _choices_for(gq):
         ]
         return choices, MultipleGrading.PARTIAL, []
     problems = []
-    if gq.kind == "single" and any(c.weight is not None and c.weight != _plain_credit(c) for c in gq.choices):
-        # Grading gives a single-choice question all or nothing; silently dropping the
-        # weights would grade the learners differently from what the author wrote.
-        problems.append(
-            "Partial credit (%weight%) on a single-choice question is not supported; "
-            "remove the weights, or mark every answer that earns credit with '='."
-        )
+    if gq.kind in ("single", "cloze") and any(
+        c.weight is not None and c.weight != _plain_credit(c) for c in gq.choices
+    ):
+        # Partial credit on one answer: each answer earns its weight ("=" 100, "~" 0 unless weighted).
+        choices = [
+            ChoiceData(
+                text=text, is_correct=c.is_correct, weight=c.weight if c.weight is not None else c.credit
+            )
+            for text, c in zip(texts, gq.choices, strict=True)
+        ]
+        return choices, MultipleGrading.PARTIAL, problems
     choices = [
         ChoiceData(text=text, is_correct=c.is_correct) for text, c in zip(texts, gq.choices, strict=True)
     ]
@@ -205,10 +240,18 @@ def _rationale(gq):
         return "", "no feedback, so the question has no rationale yet; add one in the admin."
     lines = []
     for c in with_feedback:
-        label = escape_markdown(_as_plain(c.text, c.text_format))
+        label = escape_markdown(_as_plain(c.text, c.text_format) or _numeric_label(c))
         feedback = _as_markdown(c.feedback, c.feedback_format).replace("\n", "\n    ")
         lines.append(f"- **{label}**: {feedback}")
     return "\n".join(lines), ""
+
+
+def _numeric_label(choice):
+    if choice.range_low is not None:
+        return f"{choice.range_low:f} to {choice.range_high:f}"
+    if choice.number is not None:
+        return f"{choice.number:f}" + (f" ± {choice.tolerance:f}" if choice.tolerance else "")
+    return "any other answer"
 
 
 def _field_problems(question, choices):
@@ -243,22 +286,39 @@ def _choice_fields(data):
         "weight": data.weight,
         "correct_position": data.correct_position,
         "match_text": data.match_text,
+        "number": data.number,
+        "tolerance": data.tolerance,
+        "range_low": data.range_low,
+        "range_high": data.range_high,
     }
 
 
 def plan_question(gq, *, taken_keys):
     """(PlannedQuestion, problems, note) for one parsed question. Adds its key to `taken_keys`."""
     choices, grading, problems = _choices_for(gq)
-    if gq.kind != Kind.MATCHING:
+    if gq.kind not in (Kind.MATCHING, Kind.NUMERICAL):
         # Only possible for an [html] answer that is all markup; the database would refuse it.
         problems += [
             f"Answer {n} has no text once its HTML is removed."
             for n, c in enumerate(choices, 1)
             if not c.text
         ]
-    problems += question_problems(gq.kind, choices, multiple_grading=grading)
-    rationale, note = _rationale(gq)
     stem = _as_markdown(gq.stem, gq.stem_format)
+    units = tuple((u.name, u.multiplier) for u in gq.units)
+    problems += question_problems(
+        gq.kind,
+        choices,
+        multiple_grading=grading,
+        stem=stem,
+        blank_input=gq.blank_input,
+        unit_handling=gq.unit_handling,
+        units=list(units),
+    )
+    rationale, note = _rationale(gq)
+    if gq.kind == "numerical" and len(choices) < len(gq.choices):
+        note = " ".join(
+            filter(None, [note, "the '~' (any other answer) entry was left out: it earns nothing."])
+        )
     fields = {
         "kind": gq.kind,
         "topic": topic_for_category(gq.category),
@@ -266,6 +326,10 @@ def plan_question(gq, *, taken_keys):
         "stem_markdown": stem,
         "rationale_markdown": rationale,
         "multiple_grading": grading,
+        "case_sensitive": gq.case_sensitive,
+        "blank_input": gq.blank_input if gq.kind == "cloze" else "select",
+        "unit_handling": gq.unit_handling,
+        "unit_penalty": gq.unit_penalty,
     }
     key = _key_for(gq, taken_keys)
     problems += _field_problems(Question(key=key, **fields), choices)
@@ -277,6 +341,7 @@ def plan_question(gq, *, taken_keys):
         stem_preview=_preview(stem),
         fields=fields,
         choices=tuple(choices),
+        units=units,
     )
     return planned, problems, note
 
@@ -285,17 +350,42 @@ def _without_prefix(message):
     return _LINE_PREFIX.sub("", message, count=1)
 
 
-def gift_import(*, quiz, text, dry_run):
+def gift_import(*, quiz, text, dry_run, skip_unsupported=False):
     """Add the questions of a GIFT text to `quiz`, all or nothing. Returns an ImportReport.
 
-    Side effects: unless `dry_run` is true or the report has any problem, creates the Question
-    and Choice rows, after the quiz's existing questions, in one transaction. Never changes or
+    See `questions_import`; this parses the text first.
+    """
+    parsed = parse_gift(text, max_questions=MAX_QUESTIONS, max_chars=MAX_UPLOAD_BYTES)
+    report = questions_import(
+        quiz=quiz,
+        questions=parsed.questions,
+        problems=parsed.problems,
+        dry_run=dry_run,
+        skip_unsupported=skip_unsupported,
+    )
+    return report
+
+
+def questions_import(*, quiz, questions, problems, dry_run, skip_unsupported=False):
+    """Add parsed questions (GiftQuestion, from any format) to `quiz`, all or nothing.
+
+    `problems` are the parser's (GiftProblem). With `skip_unsupported`, items of a kind we do not
+    import (GiftUnsupported: essays, descriptions, ...) are listed in `report.skipped` with their
+    line and the rest goes in; any other problem still refuses the whole import.
+
+    Side effects: unless `dry_run` is true or the report has any problem, creates the Question,
+    Choice and Unit rows, after the quiz's existing questions, in one transaction. Never changes or
     deletes an existing question: a key already in the quiz gets a numeric suffix.
     """
+    questions = list(questions)
     report = ImportReport(dry_run=dry_run)
-    parsed = parse_gift(text, max_questions=MAX_QUESTIONS, max_chars=MAX_UPLOAD_BYTES)
-    report.problems.extend(ImportMessage(p.line, _without_prefix(p.message)) for p in parsed.problems)
-    if not parsed.questions and not parsed.problems:
+    for p in problems:
+        message = ImportMessage(p.line, _without_prefix(p.message))
+        if skip_unsupported and isinstance(p, GiftUnsupported):
+            report.skipped.append(message)
+        else:
+            report.problems.append(message)
+    if not questions and not report.problems:
         report.problems.append(ImportMessage(1, "The file holds no questions."))
 
     with transaction.atomic():
@@ -303,10 +393,10 @@ def gift_import(*, quiz, text, dry_run):
         # The lock makes two imports into one quiz take turns, so keys and positions cannot collide.
         quiz = locked.get(pk=quiz.pk)
         taken = set(quiz.questions.values_list("key", flat=True))
-        for gq in parsed.questions:
-            planned, problems, note = plan_question(gq, taken_keys=taken)
+        for gq in questions:
+            planned, question_problems_, note = plan_question(gq, taken_keys=taken)
             report.would_create.append(planned)
-            report.problems.extend(ImportMessage(gq.line, message) for message in problems)
+            report.problems.extend(ImportMessage(gq.line, message) for message in question_problems_)
             if note:
                 report.notes.append(ImportMessage(gq.line, note))
         report.problems.sort(key=lambda p: p.line)
@@ -323,6 +413,10 @@ def gift_import(*, quiz, text, dry_run):
                 Choice(question=question, position=i, **_choice_fields(data))
                 for i, data in enumerate(planned.choices, start=1)
             )
+            Unit.objects.bulk_create(
+                Unit(question=question, position=i, name=name, multiplier=multiplier)
+                for i, (name, multiplier) in enumerate(planned.units, start=1)
+            )
         report.created = len(report.would_create)
     return report
 
@@ -334,6 +428,28 @@ def gift_import(*, quiz, text, dry_run):
 
 def _gift_choices(question, choices):
     """(GiftChoice tuple, true_false_answer) or raise ValueError with the reason it cannot be GIFT."""
+    if question.kind == Kind.NUMERICAL:
+        return tuple(
+            GiftChoice(
+                "",
+                True,
+                _plain_decimal(c.weight),
+                None,
+                number=_plain_decimal(c.number),
+                tolerance=_plain_decimal(c.tolerance),
+                range_low=_plain_decimal(c.range_low),
+                range_high=_plain_decimal(c.range_high),
+            )
+            for c in choices
+        ), None
+    if question.kind == Kind.SHORT_ANSWER or (question.kind == Kind.CLOZE and question.blank_input == "text"):
+        return tuple(GiftChoice(c.text, True, _plain_decimal(c.weight), None) for c in choices), None
+    if question.kind in (Kind.SINGLE, Kind.CLOZE) and question.multiple_grading == MultipleGrading.PARTIAL:
+        # "=" for the 100% answer, "~%w%" for the others: Moodle's single choice with partial credit.
+        return tuple(
+            GiftChoice(c.text, c.is_correct, None if c.is_correct else _plain_decimal(c.weight), None)
+            for c in choices
+        ), None
     if question.kind == Kind.MATCHING:
         return tuple(GiftChoice(c.text, True, None, None, match=c.match_text) for c in choices), None
     if question.kind == Kind.TRUE_FALSE:
@@ -361,10 +477,16 @@ def _plain_decimal(value):
     return value.normalize() if value is not None else None
 
 
-def gift_question(question, choices, *, category):
+def gift_question(question, choices, *, category, units=()):
     """A saved question as a GiftQuestion, or ValueError saying why GIFT cannot hold it."""
     if question.kind == Kind.ORDERING:
         raise ValueError("GIFT has no ordering questions.")
+    if question.kind == Kind.NUMERICAL and question.unit_handling != "none":
+        raise ValueError("GIFT has no units; export this numerical question as Moodle XML or QTI.")
+    if question.case_sensitive and (
+        question.kind == Kind.SHORT_ANSWER or (question.kind == Kind.CLOZE and question.blank_input == "text")
+    ):
+        raise ValueError("GIFT cannot say that a short answer is case-sensitive.")
     gift_choices, answer = _gift_choices(question, choices)
     gq = GiftQuestion(
         line=0,
@@ -378,6 +500,7 @@ def gift_question(question, choices, *, category):
         category=category,
         true_false_answer=answer,
         id=question.key,
+        blank_input=question.blank_input if question.kind == Kind.CLOZE else "select",
     )
     export_gift([gq])  # raises ValueError for what GIFT cannot write (e.g. "->" in a matching prompt)
     return gq

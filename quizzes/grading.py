@@ -10,17 +10,26 @@ and only a fully correct response shows full marks (with half-up, 0.995 of a poi
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from decimal import localcontext as decimal_context
-from functools import partial
+from functools import lru_cache, partial
 from itertools import combinations, pairwise
 from types import MappingProxyType
 
-KINDS = frozenset({"single", "multiple", "true_false", "ordering", "matching"})
+KINDS = frozenset(
+    {"single", "multiple", "true_false", "ordering", "matching", "numerical", "short_answer", "cloze"}
+)
 MULTIPLE_MODES = frozenset({"all_or_nothing", "partial"})
+# Where a missing-word question's blank sits in its stem (and in a GIFT question's stem). Written
+# so that Markdown and the HTML sanitiser leave it as it is, and no sentence contains it by chance.
+BLANK = "[[blank]]"
+BLANK_INPUTS = frozenset({"select", "text"})  # missing word: a list of choices, or typed (short answer)
+UNIT_HANDLINGS = frozenset({"none", "optional", "graded"})  # Moodle's three unit roles
 
 # Moodle's qtype_ordering grading types (the suffix of its GRADING_* constants) -> our mode names.
 MOODLE_ORDERING_MODES: Mapping[str, str] = MappingProxyType(
@@ -60,6 +69,14 @@ class IncompleteOrder:
     """
 
     positions: tuple[tuple[str, int], ...]  # (item id, 1-based position), fewer than every item
+
+
+@dataclass(frozen=True)
+class NumericResponse:
+    """A learner's number as read: the value as typed and the unit after it (None when none)."""
+
+    value: Decimal
+    unit: str | None
 
 
 NormalizedResponse = str | frozenset[str] | tuple[str, ...] | dict[str, str] | IncompleteOrder | None
@@ -115,7 +132,7 @@ class Key:
 
     kind: str
     points: Decimal
-    choice_ids: tuple[str, ...]  # every choice / ordering item / matching prompt id
+    choice_ids: tuple[str, ...] = ()  # every choice / ordering item / matching prompt id
     correct_ids: frozenset[str] = frozenset()
     weights: Mapping[str, Decimal] = field(default_factory=dict, hash=False)  # percent per choice
     multiple_mode: str = "all_or_nothing"
@@ -123,6 +140,16 @@ class Key:
     ordering_mode: str = "all_or_nothing"
     matches: Mapping[str, str] = field(default_factory=dict, hash=False)  # prompt id -> answer id
     answer_ids: tuple[str, ...] = ()  # matching: every answer offered, distractors included
+    blank_input: str = "select"  # cloze: "select" grades like single, "text" like short_answer
+    # numerical: (low, high, credit percent) per accepted answer, tried in order; value ± tolerance
+    # is stored as its range. Units: name -> multiplier, the first being the answers' unit.
+    numeric_answers: tuple[tuple[Decimal, Decimal, Decimal], ...] = ()
+    units: Mapping[str, Decimal] = field(default_factory=dict, hash=False)
+    unit_handling: str = "none"
+    unit_penalty: Decimal = Decimal(0)  # percent of the answer's credit lost to a wrong unit (graded)
+    # short_answer and cloze typed in: (pattern, credit percent) per accepted answer, tried in order.
+    text_answers: tuple[tuple[str, Decimal], ...] = ()
+    case_sensitive: bool = False
 
     def __post_init__(self) -> None:
         normalized = {
@@ -133,6 +160,10 @@ class Key:
             "correct_order": _id_tuple(self.correct_order, "correct_order", unique=False),
             "matches": MappingProxyType(_normalized_matches(self.matches)),
             "answer_ids": _id_tuple(self.answer_ids, "answer_ids"),
+            "numeric_answers": _normalized_numeric_answers(self.numeric_answers),
+            "units": MappingProxyType(_normalized_units(self.units)),
+            "unit_penalty": _as_decimal(self.unit_penalty, "unit_penalty"),
+            "text_answers": _normalized_text_answers(self.text_answers),
         }
         for name, value in normalized.items():
             object.__setattr__(self, name, value)  # frozen: __post_init__ is the one place to normalize
@@ -149,6 +180,43 @@ def _normalized_weights(weights: object) -> dict[str, Decimal]:
     return {choice: _as_decimal(weight, f"weight of {choice!r}") for choice, weight in weights.items()}
 
 
+def _pairs(value: object, what: str) -> list[tuple[object, ...]]:
+    _require(
+        isinstance(value, Iterable) and not isinstance(value, str | bytes | Mapping),
+        f"{what} must be a list",
+    )
+    items = [tuple(item) if isinstance(item, list | tuple) else (item,) for item in value]  # type: ignore[union-attr]
+    return items
+
+
+def _normalized_numeric_answers(answers: object) -> tuple[tuple[Decimal, Decimal, Decimal], ...]:
+    normalized = []
+    for item in _pairs(answers, "numeric_answers"):
+        _require(len(item) == 3, "each numeric answer is (low, high, credit)")
+        low, high, credit = (_as_decimal(part, "a numeric answer") for part in item)
+        normalized.append((low, high, credit))
+    return tuple(normalized)
+
+
+def _normalized_text_answers(answers: object) -> tuple[tuple[str, Decimal], ...]:
+    normalized = []
+    for item in _pairs(answers, "text_answers"):
+        _require(len(item) == 2 and isinstance(item[0], str), "each text answer is (pattern, credit)")
+        normalized.append((item[0], _as_decimal(item[1], "a text answer's credit")))
+    return tuple(normalized)
+
+
+def _normalized_units(units: object) -> dict[str, Decimal]:
+    # A list of pairs keeps the order (the first unit is the answers' own) through JSON.
+    pairs = list(units.items()) if isinstance(units, Mapping) else _pairs(units, "units")
+    normalized: dict[str, Decimal] = {}
+    for item in pairs:
+        _require(len(item) == 2 and isinstance(item[0], str) and item[0], "each unit is (name, multiplier)")
+        _require(item[0] not in normalized, f"unit {item[0]!r} is listed twice")
+        normalized[item[0]] = _as_decimal(item[1], f"multiplier of unit {item[0]!r}")
+    return normalized
+
+
 def _normalized_matches(matches: object) -> dict[str, str]:
     if not isinstance(matches, Mapping) or not all(
         isinstance(prompt, str) and isinstance(answer, str) for prompt, answer in matches.items()
@@ -157,27 +225,55 @@ def _normalized_matches(matches: object) -> dict[str, str]:
     return dict(matches)
 
 
+def _by_choice(key: Key) -> bool:
+    """Answered by picking one choice: single, true/false, and a missing word offered as a list."""
+    return key.kind in {"single", "true_false"} or (key.kind == "cloze" and key.blank_input == "select")
+
+
+def _by_text(key: Key) -> bool:
+    return key.kind == "short_answer" or (key.kind == "cloze" and key.blank_input == "text")
+
+
 def _check_key(key: Key) -> None:
     _require(key.kind in KINDS, f"unknown question kind {key.kind!r}")
     # is_signed() also refuses -0, which would print as a grade of "-0.00".
     _require(not key.points.is_signed() and key.points <= MAX_POINTS, f"points must be 0 to {MAX_POINTS}")
     _require(_decimal_places(key.points) <= 2, "points may have at most two decimal places")
-    _require(bool(key.choice_ids), "a question needs at least one choice")
+    _require(key.blank_input in BLANK_INPUTS, f"unknown blank_input {key.blank_input!r}")
+    _require(
+        key.kind == "cloze" or key.blank_input == "select", "blank_input applies to cloze questions only"
+    )
+    typed = key.kind == "numerical" or _by_text(key)
+    _require(typed or bool(key.choice_ids), "a question needs at least one choice")
     _require(key.multiple_mode in MULTIPLE_MODES, f"unknown multiple_mode {key.multiple_mode!r}")
     _require(key.ordering_mode in ORDERING_MODES, f"unknown ordering_mode {key.ordering_mode!r}")
+    _require(key.unit_handling in UNIT_HANDLINGS, f"unknown unit_handling {key.unit_handling!r}")
+    single_partial = key.kind in {"single", "cloze"} and _by_choice(key) and key.multiple_mode == "partial"
     # Fields that do not apply to the kind must stay empty, so a mistyped key fails loudly here.
     uses = {
-        "correct_ids": key.kind in {"single", "true_false", "multiple"},
-        "weights": key.kind == "multiple" and key.multiple_mode == "partial",
+        "choice_ids": not typed,
+        "correct_ids": key.kind in {"single", "true_false", "multiple"} or _by_choice(key),
+        "weights": (key.kind == "multiple" and key.multiple_mode == "partial") or single_partial,
         "correct_order": key.kind == "ordering",
         "matches": key.kind == "matching",
         "answer_ids": key.kind == "matching",
+        "numeric_answers": key.kind == "numerical",
+        "units": key.kind == "numerical",
+        "text_answers": _by_text(key),
+        "case_sensitive": _by_text(key),
     }
     for name, applies in uses.items():
         _require(applies or not getattr(key, name), f"{name} does not apply to a {key.kind} question")
     _require(key.correct_ids <= set(key.choice_ids), "correct_ids must be among choice_ids")
-    if key.kind in {"single", "true_false"}:
+    if _by_choice(key):
         _require(len(key.correct_ids) == 1, f"a {key.kind} question has exactly one correct choice")
+    if single_partial:
+        _check_single_weights(key)
+    if key.kind == "numerical":
+        _check_numerical_key(key)
+    if _by_text(key):
+        _check_credits([credit for _, credit in key.text_answers], "accepted answer")
+        _require(all(pattern.strip() for pattern, _ in key.text_answers), "an accepted answer is empty")
     if key.kind == "true_false":
         _require(len(key.choice_ids) == 2, "a true/false question has exactly two choices")
     if key.kind == "multiple":
@@ -189,6 +285,37 @@ def _check_key(key: Key) -> None:
     if key.kind == "matching":
         _require(set(key.matches) == set(key.choice_ids), "matches must give an answer for every prompt")
         _require(set(key.matches.values()) <= set(key.answer_ids), "matches must use offered answer_ids")
+
+
+def _check_credits(credits: list[Decimal], what: str) -> None:
+    _require(bool(credits), f"a question needs at least one {what}")
+    for credit in credits:
+        _require(Decimal(0) <= credit <= Decimal(100), f"each {what}'s credit must be 0 to 100 percent")
+        _require(_decimal_places(credit) <= MAX_WEIGHT_PLACES, "credits have too many decimal places")
+    # Moodle asks for one answer worth 100%, so that full marks can be earned.
+    _require(max(credits) == 100, f"one {what} must earn 100 percent")
+
+
+def _check_single_weights(key: Key) -> None:
+    _require(set(key.weights) == set(key.choice_ids), "weights must give every choice a weight")
+    for weight in key.weights.values():
+        _require(Decimal(-100) <= weight <= Decimal(100), "each weight must be between -100 and 100")
+        _require(_decimal_places(weight) <= MAX_WEIGHT_PLACES, "weights have too many decimal places")
+    full = {choice for choice, weight in key.weights.items() if weight == 100}
+    _require(full == key.correct_ids, "the one correct choice must be the one weighted 100")
+
+
+def _check_numerical_key(key: Key) -> None:
+    for low, high, _ in key.numeric_answers:
+        _require(low <= high, "a numeric answer's low end must not exceed its high end")
+    _check_credits([credit for _, _, credit in key.numeric_answers], "accepted answer")
+    _require(all(multiplier > 0 for multiplier in key.units.values()), "unit multipliers must be positive")
+    _require(
+        not key.units or next(iter(key.units.values())) == 1,
+        "the first unit is the answers' own (multiplier 1)",
+    )
+    _require(key.unit_handling == "none" or bool(key.units), "graded or optional units need a unit list")
+    _require(Decimal(0) <= key.unit_penalty <= Decimal(100), "unit_penalty must be 0 to 100 percent")
 
 
 def _check_multiple_key(key: Key) -> None:
@@ -212,6 +339,23 @@ _SNAPSHOT_FIELDS = frozenset(Key.__dataclass_fields__)
 
 def key_to_snapshot(key: Key) -> dict[str, object]:
     """A JSON-safe dict (Decimals as strings) that ``key_from_snapshot`` turns back into an equal Key."""
+    snapshot = _choice_key_snapshot(key)
+    # The fields of the newer kinds are written only when they say something, so the snapshots of
+    # the five first kinds stay as they were.
+    extra = {
+        "blank_input": key.blank_input if key.kind == "cloze" else None,
+        "numeric_answers": [[str(part) for part in answer] for answer in key.numeric_answers] or None,
+        "units": [[name, str(multiplier)] for name, multiplier in key.units.items()] or None,
+        "unit_handling": key.unit_handling if key.unit_handling != "none" else None,
+        "unit_penalty": str(key.unit_penalty) if key.unit_penalty else None,
+        "text_answers": [[pattern, str(credit)] for pattern, credit in key.text_answers] or None,
+        "case_sensitive": key.case_sensitive or None,
+    }
+    snapshot.update({name: value for name, value in extra.items() if value is not None})
+    return snapshot
+
+
+def _choice_key_snapshot(key: Key) -> dict[str, object]:
     return {
         "kind": key.kind,
         "points": str(key.points),
@@ -319,21 +463,100 @@ def _validate_pairs(key: Key, response: object) -> dict[str, str]:
     return pairs
 
 
+# --- typed answers: numbers and words -------------------------------------------------------------
+
+MAX_TYPED_LENGTH = 200  # characters a typed answer may have; more is not an answer to these questions
+_SPACES = re.compile(r"\s+")
+# A number: sign, digits with one decimal point or comma, an optional exponent; then the unit, if any.
+_NUMBER = re.compile(
+    r"(?P<sign>[+\-\u2212]?)(?P<int>\d*)(?:(?P<sep>[.,])(?P<frac>\d*))?(?:[eE](?P<exp>[+\-\u2212]?\d{1,3}))?"
+)
+_MAX_NUMBER_DIGITS = 30
+
+
+def normalize_text(text: str) -> str:
+    """NFC, trimmed, every run of whitespace one space: how typed answers and patterns are compared."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def read_number(text: str) -> NumericResponse | None:
+    """The number (and unit) a learner typed, or None if the box is empty. A decimal comma reads as a
+    point; thousands separators are refused (1,000 would be ambiguous). Raises GradingError saying
+    what could not be read."""
+    if not isinstance(text, str):
+        raise GradingError(_NOT_ACCEPTED)
+    typed = normalize_text(text)
+    if not typed:
+        return None
+    if len(typed) > MAX_TYPED_LENGTH:
+        raise GradingError(f"The answer is longer than {MAX_TYPED_LENGTH} characters.")
+    match = _NUMBER.match(typed)
+    digits = match.group("int") + (match.group("frac") or "")
+    if not digits:
+        raise GradingError(
+            f"“{typed}” is not a number. Type digits, with a decimal point or comma if needed (e.g. 2.5 or 2,5)."
+        )
+    rest = typed[match.end() :].strip()
+    if rest[:1].isdigit() or rest[:1] in {".", ","}:
+        raise GradingError(
+            f"“{typed}” could not be read as one number: use one decimal point or comma, "
+            "and no thousands separators or spaces inside the number."
+        )
+    if len(digits.lstrip("0")) > _MAX_NUMBER_DIGITS:
+        raise GradingError(f"“{typed}” has more digits than any answer needs.")
+    sign = "-" if match.group("sign") in {"-", "\u2212"} else ""
+    exponent = (match.group("exp") or "").replace("\u2212", "-")
+    number = f"{sign}{match.group('int') or '0'}.{match.group('frac') or '0'}" + (
+        f"e{exponent}" if exponent else ""
+    )
+    return NumericResponse(Decimal(number), rest or None)
+
+
+def _validate_number(key: Key, response: object) -> str | None:
+    """The typed text, normalized, once it reads as a number (kept as typed: "2,5 mg" shows again
+    as the learner wrote it, and is read again when graded)."""
+    answer = read_number(response)  # type: ignore[arg-type]  # read_number refuses a non-string
+    if answer is None:
+        return None
+    if answer.unit is not None and answer.unit not in key.units and key.unit_handling == "optional":
+        # Optional units have no penalty to charge, so an unknown unit is refused rather than guessed.
+        listed = ", ".join(key.units)
+        raise GradingError(f"“{answer.unit}” is not a unit this question accepts. Use {listed}, or no unit.")
+    return normalize_text(response)  # type: ignore[arg-type]  # a string: read_number checked
+
+
+def _validate_text(key: Key, response: object) -> str | None:
+    if not isinstance(response, str):
+        raise GradingError(_NOT_ACCEPTED)
+    typed = normalize_text(response)
+    if len(typed) > MAX_TYPED_LENGTH:
+        raise GradingError(f"The answer is longer than {MAX_TYPED_LENGTH} characters.")
+    return typed or None
+
+
+def _validate_cloze(key: Key, response: object) -> str | None:
+    return _validate_text(key, response) if _by_text(key) else _validate_choice(key, response)
+
+
 _VALIDATORS: dict[str, Callable[[Key, object], NormalizedResponse]] = {
     "single": _validate_choice,
     "true_false": _validate_choice,
     "multiple": _validate_selection,
     "ordering": _validate_order,
     "matching": _validate_pairs,
+    "numerical": _validate_number,
+    "short_answer": _validate_text,
+    "cloze": _validate_cloze,
 }
 
 
 def validate_response(key: Key, response: object) -> NormalizedResponse:
     """Check a response against the key and normalize it; raise GradingError if it does not fit.
 
-    Returns None (unanswered), a choice id (single, true_false), a frozenset of ids (multiple),
-    a tuple of ids (ordering; an IncompleteOrder when only some items are placed) or a dict
-    prompt id -> answer id (matching).
+    Returns None (unanswered), a choice id (single, true_false, cloze by list), a frozenset of
+    ids (multiple), a tuple of ids (ordering; an IncompleteOrder when only some items are
+    placed), a dict prompt id -> answer id (matching), or the typed text, normalized
+    (numerical once it reads as a number, short_answer, cloze typed in).
     """
     if response is None:
         return None
@@ -458,11 +681,63 @@ def _multiple_credit(key: Key, selected: frozenset[str]) -> tuple[Decimal, Decim
     return min(max(total, Decimal(0)), full), full  # like Moodle: never below zero, never above full
 
 
+@lru_cache(maxsize=1024)
+def _pattern(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
+    """An accepted answer as a regular expression: `*` (or a run of them) matches any characters,
+    `\\*` is a literal star, everything else is literal. Compared normalized like the response."""
+    pattern = normalize_text(pattern)
+    if not case_sensitive:
+        pattern = pattern.casefold()
+    parts = []
+    for literal, star in re.findall(r"((?:\\\*|[^*])*)(\**)", pattern):
+        parts.append(re.escape(literal.replace("\\*", "*")))
+        if star:
+            parts.append(".*")
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def text_matches(pattern: str, typed: str, *, case_sensitive: bool) -> bool:
+    """Whether a typed answer (already normalized) matches an accepted answer, wildcards and all."""
+    return (
+        _pattern(pattern, case_sensitive).fullmatch(typed if case_sensitive else typed.casefold()) is not None
+    )
+
+
+def _text_credit(key: Key, typed: str) -> tuple[Decimal, Decimal]:
+    # As Moodle: the accepted answers are tried in order and the first that matches counts.
+    for pattern, credit in key.text_answers:
+        if text_matches(pattern, typed, case_sensitive=key.case_sensitive):
+            return credit, Decimal(100)
+    return Decimal(0), Decimal(100)
+
+
+def _numeric_credit(key: Key, answer: NumericResponse) -> tuple[Decimal, Decimal]:
+    multiplier, penalty = Decimal(1), Decimal(0)
+    if key.unit_handling != "none":
+        if answer.unit in key.units:
+            multiplier = key.units[answer.unit]  # type: ignore[index]  # checked just above
+        elif key.unit_handling == "graded":
+            penalty = key.unit_penalty  # a missing or unlisted unit: the number as if in the first unit
+    for low, high, credit in key.numeric_answers:
+        # The answers are in the first unit: in another, compare with them times its multiplier
+        # (multiplying keeps the comparison exact; dividing the response would round). Both ends count.
+        if low * multiplier <= answer.value <= high * multiplier:
+            return credit * (100 - penalty), Decimal(100 * 100)
+    return Decimal(0), Decimal(100 * 100)
+
+
 def _credit(key: Key, response: object) -> tuple[Decimal, Decimal]:
     """(earned, possible) for a response, with 0 <= earned <= possible and possible > 0."""
     answer = validate_response(key, response)
     if answer is None or isinstance(answer, IncompleteOrder):
         return Decimal(0), Decimal(1)  # an unfinished order counts as unanswered (IncompleteOrder says why)
+    if key.kind == "numerical":
+        return _numeric_credit(key, read_number(answer))  # type: ignore[arg-type]  # validated text
+    if isinstance(answer, str) and _by_text(key):
+        return _text_credit(key, answer)
+    if isinstance(answer, str) and key.weights:
+        # Single choice with partial credit: the chosen answer's weight, never below zero (Moodle).
+        return max(key.weights[answer], Decimal(0)), Decimal(100)
     if isinstance(answer, str):
         return Decimal(answer in key.correct_ids), Decimal(1)
     if isinstance(answer, frozenset):
@@ -487,3 +762,38 @@ def grade(key: Key, response: object) -> Decimal:
         earned, possible = _credit(key, response)
         # Multiply before dividing so the only rounding is the final one to the cent.
         return (key.points * earned / possible).quantize(CENT, rounding=ROUND_DOWN)
+
+
+def correct_response(key: Key) -> object:
+    """A response, in the form attempt_save stores it, that earns full marks: for tests, demo data
+    and benchmarks. Raises AnswerKeyError if no simple response does (a key whose every full-credit
+    typed answer is caught first by a lesser one)."""
+    if _by_choice(key):
+        return sorted(key.correct_ids)[0]
+    if key.kind == "multiple":
+        return sorted(key.correct_ids)
+    if key.kind == "ordering":
+        return list(key.correct_order)
+    if key.kind == "matching":
+        return dict(key.matches)
+    if key.kind == "numerical":
+        unit = f" {next(iter(key.units))}" if key.units and key.unit_handling != "none" else ""
+        candidates = [f"{low:f}{unit}" for low, _, credit in key.numeric_answers if credit == 100]
+    else:
+        # A pattern with its stars dropped (and "\*" as the star it stands for) is text it accepts.
+        candidates = [
+            re.sub(r"(?<!\\)\*+", "", pattern).replace("\\*", "*") or "x"
+            for pattern, credit in key.text_answers
+            if credit == 100
+        ]
+    for candidate in candidates:
+        if fraction(key, candidate) == 1:
+            return candidate
+    raise AnswerKeyError("no simple response earns full marks for this key")
+
+
+def wrong_response(key: Key) -> object:
+    """A typed response that earns nothing (numerical: above every answer; text: unlike any answer)."""
+    if key.kind == "numerical":
+        return f"{max(high for _, high, _ in key.numeric_answers) + 1:f}"
+    return "\u2014 no answer \u2014"

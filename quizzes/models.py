@@ -6,7 +6,8 @@ from django.db import models
 from django.db.models import F, Q
 
 from modules.markdown import render_markdown
-from quizzes.grading import ORDERING_MODES
+from modules.models import images_check, render_markdown_with_images
+from quizzes.grading import BLANK, BLANK_INPUTS, ORDERING_MODES, UNIT_HANDLINGS
 
 
 class Kind(models.TextChoices):
@@ -15,12 +16,34 @@ class Kind(models.TextChoices):
     TRUE_FALSE = "true_false", "True / false"
     ORDERING = "ordering", "Ordering (sequencing)"
     MATCHING = "matching", "Matching"
+    NUMERICAL = "numerical", "Numerical"
+    SHORT_ANSWER = "short_answer", "Short answer"
+    CLOZE = "cloze", "Missing word (blank in the stem)"
 
 
 class MultipleGrading(models.TextChoices):
     ALL_OR_NOTHING = "all_or_nothing", "All or nothing"
     PARTIAL = "partial", "Partial credit by choice weights"
 
+
+class UnitHandling(models.TextChoices):
+    """What a numerical question does with the unit typed after the number (as Moodle's numerical question)."""
+
+    NONE = "none", "Units are not used: only the number is graded"
+    OPTIONAL = "optional", "Units are optional: a listed unit converts the number, no unit means the first"
+    GRADED = "graded", "The unit must be given: a missing or unlisted unit costs the unit penalty"
+
+
+class BlankInput(models.TextChoices):
+    SELECT = "select", "A list of choices inside the sentence"
+    TEXT = "text", "A text box inside the sentence (short answer)"
+
+
+assert set(UnitHandling.values) == UNIT_HANDLINGS and set(BlankInput.values) == BLANK_INPUTS
+
+# Numbers of a numerical question: room for doses in grams written in micrograms and back.
+NUMBER_DIGITS = 24
+NUMBER_PLACES = 10
 
 ORDERING_MODE_CHOICES = [
     ("all_or_nothing", "All or nothing"),
@@ -125,6 +148,28 @@ class Question(models.Model):
     ordering_mode = models.CharField(
         max_length=40, choices=ORDERING_MODE_CHOICES, default="absolute_position"
     )
+    case_sensitive = models.BooleanField(
+        default=False,
+        help_text="Short answer and missing word typed in: whether upper and lower case must match.",
+    )
+    blank_input = models.CharField(
+        max_length=10,
+        choices=BlankInput.choices,
+        default=BlankInput.SELECT,
+        help_text=f"Missing word: how the learner fills the blank, written {BLANK} in the stem.",
+    )
+    unit_handling = models.CharField(
+        max_length=10, choices=UnitHandling.choices, default=UnitHandling.NONE, help_text="Numerical only."
+    )
+    unit_penalty = models.DecimalField(
+        "unit penalty (percent)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="Numerical with graded units: the share of the answer's credit lost for a missing "
+        "or unlisted unit.",
+    )
     is_active = models.BooleanField(
         default=True, help_text="Retired questions are never drawn; attempts that used them keep their copy."
     )
@@ -136,6 +181,22 @@ class Question(models.Model):
             models.UniqueConstraint(fields=["quiz", "key"], name="question_unique_key"),
             models.CheckConstraint(condition=Q(points__gt=0), name="question_points_positive"),
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="question_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(unit_handling__in=UnitHandling.values), name="question_unit_handling_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_penalty__gte=0) & Q(unit_penalty__lte=100),
+                name="question_unit_penalty_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(blank_input__in=BlankInput.values), name="question_blank_input_valid"
+            ),
+            # A missing-word question without its blank would show no place to answer.
+            models.CheckConstraint(
+                condition=~Q(kind=Kind.CLOZE) | Q(stem_markdown__contains=BLANK),
+                name="question_cloze_has_blank",
+                violation_error_message=f"A missing-word question needs the blank {BLANK} in its stem.",
+            ),
         ]
 
     def __str__(self):
@@ -143,20 +204,28 @@ class Question(models.Model):
 
     def save(self, *args, **kwargs):
         # Rendered once on save (never per request), sanitised like module bodies.
-        self.stem_html = render_markdown(self.stem_markdown)
+        self.stem_html = render_markdown_with_images(self.stem_markdown)  # stems may place [[image:KEY]]
         self.rationale_html = render_markdown(self.rationale_markdown)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "stem_html", "rationale_html"}
         super().save(*args, **kwargs)
 
+    def clean(self):
+        super().clean()
+        images_check(stem_markdown=self.stem_markdown)
+
 
 class Choice(models.Model):
     """One choice, ordering item or matching pair of a question.
 
-    Single/multiple/true-false: `text`, `is_correct`, and `weight` (percent) for partial credit.
-    Ordering: `text` and `correct_position` (1..n). Matching: `text` is the prompt and
-    `match_text` its answer; a row with an empty prompt is a distractor answer.
+    Single/multiple/true-false/missing word by choice: `text`, `is_correct`, and `weight`
+    (percent) for partial credit. Ordering: `text` and `correct_position` (1..n). Matching:
+    `text` is the prompt and `match_text` its answer; a row with an empty prompt is a
+    distractor answer. Short answer and missing word typed in: `text` is an accepted answer
+    (`*` matches any characters, `\\*` a literal star) and `weight` its credit (empty: 100
+    if correct). Numerical: an accepted answer is `number` ± `tolerance` (empty tolerance: 0)
+    or the range `range_low`..`range_high`, both ends included, with `weight` as its credit.
     """
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
@@ -172,10 +241,62 @@ class Choice(models.Model):
     )
     correct_position = models.PositiveSmallIntegerField(null=True, blank=True)
     match_text = models.CharField("matches", max_length=300, blank=True)
+    number = models.DecimalField(
+        max_digits=NUMBER_DIGITS,
+        decimal_places=NUMBER_PLACES,
+        null=True,
+        blank=True,
+        help_text="Numerical: the accepted value (in the first unit).",
+    )
+    tolerance = models.DecimalField(
+        max_digits=NUMBER_DIGITS,
+        decimal_places=NUMBER_PLACES,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Numerical: how far from the value an answer may be and still count (±, ends included).",
+    )
+    range_low = models.DecimalField(
+        max_digits=NUMBER_DIGITS,
+        decimal_places=NUMBER_PLACES,
+        null=True,
+        blank=True,
+        help_text="Numerical, instead of value ± tolerance: the lowest accepted value.",
+    )
+    range_high = models.DecimalField(
+        max_digits=NUMBER_DIGITS,
+        decimal_places=NUMBER_PLACES,
+        null=True,
+        blank=True,
+        help_text="Numerical, instead of value ± tolerance: the highest accepted value.",
+    )
 
     class Meta:
         ordering = ["position", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(tolerance__isnull=True) | Q(tolerance__gte=0), name="choice_tolerance_nonnegative"
+            ),
+            models.CheckConstraint(
+                condition=(Q(range_low__isnull=True) & Q(range_high__isnull=True))
+                | (
+                    Q(range_low__isnull=False)
+                    & Q(range_high__isnull=False)
+                    & Q(range_low__lte=F("range_high"))
+                ),
+                name="choice_range_ordered",
+                violation_error_message="A range needs both ends, the low one first.",
+            ),
+            # One accepted number is either value ± tolerance or a range, never both.
+            models.CheckConstraint(
+                condition=Q(number__isnull=True) | Q(range_low__isnull=True),
+                name="choice_number_or_range",
+                violation_error_message="Give either a value (± tolerance) or a range, not both.",
+            ),
+            models.CheckConstraint(
+                condition=Q(tolerance__isnull=True) | Q(number__isnull=False),
+                name="choice_tolerance_needs_number",
+            ),
             models.CheckConstraint(
                 condition=Q(weight__isnull=True) | (Q(weight__gte=-100) & Q(weight__lte=100)),
                 name="choice_weight_range",
@@ -185,14 +306,49 @@ class Choice(models.Model):
                 name="choice_correct_position_positive",
             ),
             models.CheckConstraint(
-                condition=~Q(text="") | ~Q(match_text=""),
+                condition=~Q(text="")
+                | ~Q(match_text="")
+                | Q(number__isnull=False)
+                | Q(range_low__isnull=False),
                 name="choice_not_empty",
-                violation_error_message="A choice needs its text (or, for a matching distractor, its answer).",
+                violation_error_message=(
+                    "A choice needs its text (or, for a matching distractor, its answer; "
+                    "for a numerical answer, its value or range)."
+                ),
             ),
         ]
 
     def __str__(self):
         return self.text or f"(distractor) {self.match_text}"
+
+
+class Unit(models.Model):
+    """A unit a numerical question accepts after the number, as in Moodle.
+
+    The answers are written in the first unit (multiplier 1); a number typed in another unit is
+    compared with answer × multiplier (e.g. answers in mg, unit "g" with multiplier 0.001).
+    """
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="units")
+    position = models.PositiveSmallIntegerField(default=1)
+    name = models.CharField(max_length=30)
+    multiplier = models.DecimalField(
+        max_digits=NUMBER_DIGITS,
+        decimal_places=NUMBER_PLACES,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.0000000001"))],
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "name"], name="unit_unique_name"),
+            models.CheckConstraint(condition=Q(multiplier__gt=0), name="unit_multiplier_positive"),
+            models.CheckConstraint(condition=~Q(name=""), name="unit_name_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} (× {self.multiplier.normalize()})"
 
 
 class Attempt(models.Model):

@@ -18,10 +18,13 @@ from django.utils.safestring import mark_safe
 
 from quizzes import forms
 from quizzes.forms import is_answered, is_incomplete, positions_for
+from quizzes.grading import BLANK
 from quizzes.models import ReviewPolicy
 from quizzes.selectors import snapshots_load
 
 QUESTION_TEMPLATE = "quizzes/_question_input.html"
+# How a blank shows where no input sits in it (review, summary): a line, as on paper.
+BLANK_SHOWN = '<span aria-hidden="true">_____</span><span class="visually-hidden">(blank)</span>'
 
 
 @dataclass
@@ -45,6 +48,20 @@ class QuestionView:
     correct_answers: list = field(default_factory=list)
     correct_matches: dict = field(default_factory=dict)
     response_summary: list = field(default_factory=list)
+    typed: str = ""  # numerical, short answer, missing word typed in: the text as entered
+    units: list = field(default_factory=list)  # numerical: the units the learner may write
+    blank_input: str = ""  # "select" or "text" when the input sits in a blank in the stem
+    stem_before: str = ""  # the stem's HTML up to the blank, and after it, when it has one
+    stem_after: str = ""
+
+    @property
+    def has_blank(self):
+        return bool(self.stem_before or self.stem_after)
+
+    @property
+    def inputmode(self):
+        # A decimal keypad has no letters: offered only when no unit is to be typed.
+        return "text" if self.units else "decimal"
 
     @property
     def field_name(self):
@@ -66,6 +83,15 @@ class QuestionView:
             "multiple": "Choose every answer that applies.",
             "ordering": "Give each item its position in the sequence, 1 first.",
             "matching": "Match each item on the left with one answer.",
+            "numerical": (
+                f"Type a number (a decimal point or comma both work), then its unit: {', '.join(self.units)}."
+                if self.units
+                else "Type a number; a decimal point or comma both work."
+            ),
+            "short_answer": "Type a short answer.",
+            "cloze": "Choose the word for the blank."
+            if self.blank_input == "select"
+            else "Type the word for the blank.",
         }[self.kind]
 
 
@@ -83,11 +109,12 @@ def question_view(row, response=None, *, as_entered=False, error=""):
     snap = row.snapshot
     if not as_entered:
         response = row.response
+    stem_html = snap["stem_html"]
     view = QuestionView(
         row_id=row.pk,
         position=row.position,
         kind=snap["kind"],
-        stem_html=_inline_stem(snap["stem_html"]),
+        stem_html=_inline_stem(stem_html.replace(BLANK, BLANK_SHOWN, 1)),
         answered=is_answered(snap["kind"], row.response),
         incomplete=is_incomplete(snap["kind"], row.response),
         error=error,
@@ -96,7 +123,15 @@ def question_view(row, response=None, *, as_entered=False, error=""):
         rationale_html=snap.get("rationale_html", ""),
         reference=snap.get("reference", ""),
     )
-    if view.kind in ("single", "true_false", "multiple"):
+    if BLANK in stem_html and view.kind in ("numerical", "short_answer", "cloze"):
+        view.stem_before, _, view.stem_after = stem_html.partition(BLANK)
+        view.blank_input = snap.get("blank_input") or "text"
+    if view.kind == "numerical":
+        view.units = snap.get("units", [])
+    if view.kind in ("numerical", "short_answer") or (view.kind == "cloze" and view.blank_input == "text"):
+        view.typed = response if isinstance(response, str) else ""
+        view.response_summary = [view.typed] if view.typed else []
+    elif view.kind in ("single", "true_false", "multiple", "cloze"):
         picked = set(response if isinstance(response, list) else [response] if response else [])
         view.choices = [{**c, "checked": c["id"] in picked} for c in snap["choices"]]
         view.response_summary = [c["text"] for c in view.choices if c["checked"]]

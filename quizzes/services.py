@@ -8,11 +8,13 @@ import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from lti.hooks import lti_post_test_passed
 from quizzes.authoring import frozen_question
 from quizzes.grading import (
     AnswerKeyError,
@@ -242,6 +244,10 @@ def _grade(attempt, *, now, late):
     attempt.submitted_late = late
     attempt.save(update_fields=["score", "percent", "passed", "submitted_at", "submitted_late"])
     completion_summary.attempt_graded(attempt)  # the board's learner counts, in this transaction
+    if attempt.passed:  # the LMS that launched the course gets the score (lti/); never blocks grading
+        transaction.on_commit(
+            partial(lti_post_test_passed, attempt.user_id, attempt.quiz.course_id, attempt.percent)
+        )
     return attempt
 
 
@@ -249,7 +255,17 @@ def quiz_for_course(course):
     return quiz_of(course)
 
 
-CHOICE_FIELDS = ("text", "is_correct", "weight", "correct_position", "match_text")
+CHOICE_FIELDS = (
+    "text",
+    "is_correct",
+    "weight",
+    "correct_position",
+    "match_text",
+    "number",
+    "tolerance",
+    "range_low",
+    "range_high",
+)
 
 
 def _choice_values(choice):
@@ -293,6 +309,8 @@ def quiz_load(*, course, spec, report):
             "points": qspec.points,
             "multiple_grading": qspec.multiple_grading,
             "ordering_mode": qspec.ordering_mode,
+            "case_sensitive": qspec.case_sensitive,
+            "blank_input": qspec.blank_input,
             "is_active": True,
         }
         question = existing.get(qspec.key)

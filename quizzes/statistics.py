@@ -26,8 +26,9 @@ Moodle's quiz statistics report is the reference for the vocabulary. Definitions
   gives the same groups.
 - mean score: the mean points earned, beside the question's maximum (the largest, should an author
   have changed the points between attempts; facility is the measure that stays comparable).
-- choices (single, true/false, multiple): how many responses picked each choice, and the percent
-  of responses (a multiple-select question's percents may add up to more than 100).
+- choices (single, true/false, multiple, missing word): how many responses picked each choice, and the
+  percent of responses (a multiple-select question's percents may add up to more than 100); for a typed
+  answer (numerical, short answer, a missing word typed in), each distinct text typed counts as a choice.
 
 Arithmetic is exact (Decimal in, fractions.Fraction inside, never float) up to one final rounding,
 half away from zero, to two decimal places: a percent never depends on the order of summation, and

@@ -19,6 +19,7 @@ from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from certificates.fonts import register_fonts
 from certificates.pdf import clean, format_date, format_hours, markup
+from modules.disclosures import commercial_support_text
 from reports.pdf_summary import (
     DASH,
     Column,
@@ -263,8 +264,19 @@ class ActivityFile:
             ("Expiry date", format_date(course.expiry_date)),
             ("Contact hours", format_hours(course.contact_hours)),
         ]
+        if course.last_review_date:
+            pairs.insert(4, ("Last review date", format_date(course.last_review_date)))
         if course.ce_broker_course_number:
             pairs.append(("CE Broker course number", course.ce_broker_course_number))
+        if course.provider.ce_broker_provider_number:
+            pairs.append(("CE Broker provider number", course.provider.ce_broker_provider_number))
+        for joint in course.joint_providers.all():
+            pairs.append(
+                (
+                    "Joint provider",
+                    f"{joint.organization.name}: {joint.role}; agreement {format_date(joint.agreement_date)}",
+                )
+            )
         return [
             *self.heading("Activity"),
             label_value_table(pairs, LABEL_WIDTHS),
@@ -305,7 +317,17 @@ class ActivityFile:
             ),
             *self.paragraphs(course.disclosure_mitigation, "None needed."),
             Paragraph("<b>Commercial support</b>", self.sheet.body),
-            *self.paragraphs(course.commercial_support),
+            *self.paragraphs(commercial_support_text(list(course.support_records.all()))),
+            *[
+                Paragraph(
+                    markup(
+                        f"• {support.supporter.name}: agreement signed {format_date(support.agreement_date)} "
+                        f"by {support.signatories}"
+                    ),
+                    self.sheet.body,
+                )
+                for support in course.support_records.all()
+            ],
         ]
 
     def outcomes(self) -> list[Flowable]:

@@ -21,7 +21,9 @@ from quizzes.statistics import (
     question_statistics,
 )
 
-CHOICE_KINDS = frozenset({"single", "true_false", "multiple"})
+# Kinds whose answers are counted one by one: the choices picked, or for a typed answer (numerical,
+# short answer, a missing word typed in) each distinct text typed, as Moodle's response analysis.
+CHOICE_KINDS = frozenset({"single", "true_false", "multiple", "cloze", "numerical", "short_answer"})
 CHUNK = 5000
 
 
@@ -39,7 +41,7 @@ def _chosen(kind, response):
         return None
     if response is None:
         return frozenset()
-    if isinstance(response, str):  # single, true/false
+    if isinstance(response, str):  # single, true/false, a missing word; a typed answer's text
         return frozenset([response])
     return frozenset(response)  # multiple: the list of ids picked
 

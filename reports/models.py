@@ -182,3 +182,63 @@ class LearnerCounts(models.Model):
 
     def __str__(self):
         return f"Course {self.course_id}: {self.enrolled} enrolled, {self.attempted} took the post-test"
+
+
+class ExportJob(models.Model):
+    """An export made by the background worker because it is large (reports/jobs.py).
+
+    Its owner watches `done` of `total` on the job's page, then downloads `file`, which is kept
+    until `expires_at` and then deleted (the row stays, as a record that the export was made).
+    """
+
+    class Kind(models.TextChoices):
+        CSV = "completions.csv", "Completions (CSV)"
+        ROSTER = "roster.xlsx", "CE Broker roster"
+        ZIP = "certificates.zip", "Certificate PDFs (ZIP)"
+        SUMMARY = "summary.pdf", "Completion report (PDF)"
+        ACTIVITY = "activity-file.pdf", "Activity file (PDF)"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for the worker"
+        RUNNING = "running", "Being made"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired (file deleted)"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="export_jobs")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    filters = models.JSONField(default=dict)
+    # The activity file is per course; the other kinds read the course from `filters`.
+    course = models.ForeignKey(
+        "modules.Course", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    filename = models.CharField(max_length=120, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="exportjob_user_created")]
+        constraints = [
+            models.CheckConstraint(condition=Q(done__lte=F("total")), name="exportjob_done_within_total"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} for {self.user} ({self.status})"
+
+    @property
+    def percent(self):
+        return (
+            100 if self.status == self.Status.READY else (self.done * 100 // self.total if self.total else 0)
+        )
+
+    @property
+    def in_progress(self):
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

@@ -35,7 +35,7 @@ from certificates.pdf import clean
 from certificates.selectors import course_objectives
 from modules.models import Enrollment, ModuleProgress
 from quizzes.authoring import frozen_question
-from quizzes.grading import grade, key_from_snapshot
+from quizzes.grading import correct_response, grade, key_from_snapshot, wrong_response
 from quizzes.models import Attempt, AttemptQuestion
 from reports import summary
 
@@ -134,7 +134,9 @@ class Item:
 
 def _responses(key, rng):
     """The right response and a pool of wrong ones, in the form attempt_save stores them."""
-    if key.kind in ("single", "true_false"):
+    if key.kind in ("numerical", "short_answer") or (key.kind == "cloze" and key.blank_input == "text"):
+        return correct_response(key), [wrong_response(key)]
+    if key.kind in ("single", "true_false", "cloze"):
         return sorted(key.correct_ids)[0], [c for c in key.choice_ids if c not in key.correct_ids]
     if key.kind == "multiple":
         subsets = (
@@ -489,6 +491,7 @@ class Seeder:
             completion_date=completion_date,
             pdf=self.pdf_bytes,
             pdf_sha256=self.pdf_sha256,
+            signing_kid="",  # the shared sample PDF is not signed: it marks the certificate as seeded
             issued_at=issued_at,
             replaces_id=replaces["id"] if replaces else None,
             revoked_at=None,

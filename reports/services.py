@@ -51,7 +51,7 @@ def _iter_lines(licenses):
     """RosterLines read FETCH_CHUNK at a time (a server-side cursor on PostgreSQL): flat memory."""
     rows = licenses.order_by("certificate__completion_date", "certificate_id", "position").values_list(
         "pk",
-        "certificate__course__provider_approval_number",
+        "certificate__course__provider__approval_number",
         "certificate__course__ce_broker_course_number",
         "number",
         "certificate__completion_date",

@@ -1,7 +1,7 @@
 from django.urls import path
 
 import ce_course.converters  # noqa: F401  (registers the <id:> and <attempt_number:> converters)
-from reports import views
+from reports import jobs_views, views
 
 urlpatterns = [
     path("reports/", views.completion_report, name="reports"),
@@ -13,4 +13,11 @@ urlpatterns = [
     path("reports/roster/<id:batch_id>.xlsx", views.roster_batch_download, name="roster_batch"),
     path("reports/activity/<slug:slug>.pdf", views.activity_file, name="activity_file"),
     path("reports/item-statistics/<slug:slug>/", views.item_statistics, name="item_statistics"),
+]
+
+# Background exports (reports/jobs.py): "My exports", a job's progress page and its file.
+urlpatterns += [
+    path("reports/exports/", jobs_views.export_job_list, name="export_jobs"),
+    path("reports/exports/<id:job_id>/", jobs_views.export_job_detail, name="export_job"),
+    path("reports/exports/<id:job_id>/download/", jobs_views.export_job_download, name="export_job_download"),
 ]

@@ -17,7 +17,8 @@ from reports.access import board_or_author_required, board_required
 from reports.activity_file import activity_file_pdf
 from reports.filters import CompletionFilter, CompletionFilterForm
 from reports.item_statistics import item_statistics as compute_item_statistics
-from reports.models import RosterBatch
+from reports.jobs_views import queue_if_large
+from reports.models import ExportJob, RosterBatch
 from reports.pdf_summary import summary_pdf
 
 SUMMARY_PDF_ROW_CAP = 5000
@@ -108,6 +109,9 @@ def completion_report(request, form, f):
 @require_safe
 @with_filter
 def export_csv(request, form, f):
+    rows = selectors.matching_certificates(f).count()
+    if queued := queue_if_large(request, kind=ExportJob.Kind.CSV, f=f, rows=rows):
+        return queued
     services.download_record(user=request.user, export="completions.csv", f=f)
     response = StreamingHttpResponse(
         exports.completion_csv(selectors.completion_rows(f)), content_type="text/csv; charset=utf-8"
@@ -119,6 +123,9 @@ def export_csv(request, form, f):
 @require_safe
 @with_filter
 def export_roster(request, form, f):
+    rows = services.unreported_line_count(f)
+    if queued := queue_if_large(request, kind=ExportJob.Kind.ROSTER, f=f, rows=rows):
+        return queued
     # Built in a temporary file, read back in blocks: memory stays flat however many lines.
     out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when the response is sent
     lines = exports.roster_workbook_to(services.iter_roster_lines(f), out)
@@ -159,6 +166,8 @@ def roster_batch_download(request, batch_id):
 def export_summary_pdf(request, form, f):
     rows = selectors.completion_rows(f)
     total = rows.count()
+    if queued := queue_if_large(request, kind=ExportJob.Kind.SUMMARY, f=f, rows=total):
+        return queued
     content = summary_pdf(
         filter_description=_describe(form),
         summary=selectors.completion_summary(f),
@@ -177,6 +186,9 @@ def export_summary_pdf(request, form, f):
 @require_safe
 @with_filter
 def export_zip(request, form, f):
+    rows = selectors.matching_certificates(f).count()
+    if queued := queue_if_large(request, kind=ExportJob.Kind.ZIP, f=f, rows=rows):
+        return queued
     services.download_record(user=request.user, export="certificates.zip", f=f)
     response = StreamingHttpResponse(
         exports.certificates_zip(selectors.completion_queryset(f)), content_type="application/zip"
@@ -190,6 +202,11 @@ def activity_file(request, slug):
     course = get_object_or_404(
         Course.objects.select_related("quiz").prefetch_related("planners", "modules"), slug=slug
     )
+    rows = Certificate.objects.filter(course=course).count()
+    if queued := queue_if_large(
+        request, kind=ExportJob.Kind.ACTIVITY, f=CompletionFilter(), rows=rows, course=course
+    ):
+        return queued
     evaluations = Evaluation.objects.filter(enrollment__course=course)
     participants = (
         Certificate.objects.filter(course=course)

@@ -87,6 +87,16 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks(settings):
+    """Tasks run inside the call that enqueues them; tests/tasks/ switch to the database backend
+    (and a real worker) where the queue itself is what they prove."""
+    settings.TASKS = IMMEDIATE_TASKS
+
+
 def pytest_collection_modifyitems(config, items):
     """`postgres_only` tests need real row locks and concurrent writers.
 
@@ -102,3 +112,25 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres_only" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def signing_key_directory(tmp_path_factory):
+    """One signing key for the whole session (an RSA key takes a while to make), in a directory of
+    its own that the settings and subprocesses (through the environment) read. It is not marked
+    as a development key, so `check --deploy` in a production-like subprocess stays clean."""
+    from django.conf import settings
+
+    from certificates import signing_keys
+
+    directory = tmp_path_factory.mktemp("signing-keys")
+    previous_setting, previous_env = settings.CE_SIGNING_KEY_DIR, os.environ.get("CE_SIGNING_KEY_DIR")
+    settings.CE_SIGNING_KEY_DIR = str(directory)
+    os.environ["CE_SIGNING_KEY_DIR"] = str(directory)
+    signing_keys.create_signing_key(common_name="CE Course test signing key", development=False)
+    yield directory
+    settings.CE_SIGNING_KEY_DIR = previous_setting
+    if previous_env is None:
+        os.environ.pop("CE_SIGNING_KEY_DIR", None)
+    else:
+        os.environ["CE_SIGNING_KEY_DIR"] = previous_env

@@ -7,7 +7,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import License, User
-from modules.models import Course, Enrollment, Module, Planner
+from modules.models import Course, Enrollment, Module, Organization, Planner, Provider
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -38,6 +38,22 @@ class LicenseFactory(factory.django.DjangoModelFactory):
     is_primary = True
 
 
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Provider
+        django_get_or_create = ["legal_name"]
+
+    legal_name = "Example Provider"
+    accreditation_statement = "Example Provider is accredited as an example."
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Organization {n}")
+
+
 class CourseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Course
@@ -45,8 +61,7 @@ class CourseFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"course-{n}")
     title = factory.Sequence(lambda n: f"Course {n}")
     summary = "A course for tests."
-    provider_name = "Example Provider"
-    accreditation_statement = "Example Provider is accredited as an example."
+    provider = factory.SubFactory(ProviderFactory)
     learning_outcome = "Learners will recognise the condition."
     completion_criteria = "Complete every module."
     disclosure_relationships = "No planner has a relevant financial relationship."

@@ -26,7 +26,7 @@ def completions(transactional_db):
         slug="hamstring",
         title="Hamstring course",
         ce_broker_course_number="20-123456",
-        provider_approval_number="50-9876",
+        provider__approval_number="50-9876",
     )
     quiz = Quiz.objects.create(course=course)
     build_bank(quiz)

@@ -37,7 +37,8 @@ def rename_everything(user, course):
     license.save()
     fresh_course = Course.objects.get(pk=course.pk)
     fresh_course.title = "A retitled course"
-    fresh_course.provider_name = "Renamed Provider"
+    fresh_course.provider.legal_name = "Renamed Provider"
+    fresh_course.provider.save()
     fresh_course.contact_hours = Decimal("1.25")
     fresh_course.save()
 

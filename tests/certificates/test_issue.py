@@ -181,7 +181,7 @@ def test_issue_sends_an_email_with_links(passed_learner, course, django_capture_
 
 def test_a_failed_email_never_undoes_the_issue(passed_learner, course, django_capture_on_commit_callbacks):
     with (
-        mock.patch("certificates.services.send_mail", side_effect=ConnectionRefusedError),
+        mock.patch("certificates.tasks.send_mail", side_effect=ConnectionRefusedError),
         django_capture_on_commit_callbacks(execute=True),
     ):
         certificate = finish_course(passed_learner, course)

@@ -1,5 +1,6 @@
 """Course content as files: load_course is idempotent; import_article splits at H2 headings."""
 
+import shutil
 from io import StringIO
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from django.forms.models import model_to_dict
 from modules.content import ContentError, read_course_folder, split_article
 from modules.models import Course, Module, ModuleProgress, Planner
 from modules.services import module_complete
-from tests.factories import EnrollmentFactory, UserFactory
+from tests.factories import EnrollmentFactory, ProviderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,9 +100,7 @@ def test_shipped_modules_copy_no_sentence_of_the_article():
 
 def test_editing_a_module_file_updates_it_and_keeps_progress(tmp_path):
     folder = tmp_path / "course"
-    folder.mkdir()
-    for item in SHIPPED.iterdir():
-        (folder / item.name).write_bytes(item.read_bytes())
+    shutil.copytree(SHIPPED, folder)
     run("load_course", str(folder))
     course = Course.objects.get()
     enrollment = EnrollmentFactory(user=UserFactory(), course=course)
@@ -148,6 +147,7 @@ Review in a week.
 
 
 def test_import_article_with_four_h2_sections_gives_four_modules(tmp_path):
+    ProviderFactory()  # the site's only provider: the command uses it
     path = tmp_path / "wounds.md"
     path.write_text(ARTICLE)
     output = run("import_article", str(path), "--course", "wounds")

@@ -6,6 +6,7 @@ import pytest
 
 from modules.models import Enrollment, ModuleProgress
 from modules.services import module_complete
+from quizzes.grading import correct_response, key_from_snapshot
 from quizzes.models import Choice, DrawRule, Question, Quiz
 from tests.factories import EnrollmentFactory
 
@@ -120,6 +121,8 @@ def correct_post(attempt):
         elif key["kind"] == "matching":
             for prompt, answer in key["matches"].items():
                 data[f"{name}-match-{prompt}"] = answer
+        else:  # numerical, short answer, missing word: one value
+            data[name] = correct_response(key_from_snapshot(key))
     return data
 
 

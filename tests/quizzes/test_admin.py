@@ -1,6 +1,7 @@
 """Authoring the post-test in the admin: question validation that explains itself and saves nothing
 half, the learner-view preview without the key, GIFT upload and download, and read-only attempts."""
 
+import html
 from decimal import Decimal
 
 import pytest
@@ -68,10 +69,17 @@ def question_post(quiz, kind, choices, *, grading="all_or_nothing", key="new-que
         "choices-INITIAL_FORMS": "0",
         "choices-MIN_NUM_FORMS": "0",
         "choices-MAX_NUM_FORMS": "1000",
+        "blank_input": "select",
+        "unit_handling": "none",
+        "unit_penalty": "10",
+        "units-TOTAL_FORMS": "0",
+        "units-INITIAL_FORMS": "0",
+        "units-MIN_NUM_FORMS": "0",
+        "units-MAX_NUM_FORMS": "1000",
     }
     for i, choice in enumerate(choices):
         data[f"choices-{i}-position"] = str(i + 1)
-        for name in ("text", "weight", "correct_position", "match_text"):
+        for name in ("text", "weight", "correct_position", "match_text", "number", "tolerance"):
             data[f"choices-{i}-{name}"] = str(choice.get(name, ""))
         if choice.get("is_correct"):
             data[f"choices-{i}-is_correct"] = "on"
@@ -291,7 +299,8 @@ def test_quiz_list_shows_settings_question_count_and_gift_links(
     assert reverse("admin:quizzes_quiz_import_gift", args=[quiz.pk]) in html
     assert reverse("admin:quizzes_quiz_export_gift", args=[quiz.pk]) in html
     change = client.get(reverse("admin:quizzes_quiz_change", args=[quiz.pk])).content.decode()
-    assert "Import GIFT" in change and "Export GIFT" in change and "draw_rules-0-topic" in change
+    assert "Import questions" in change and "Export GIFT" in change and "draw_rules-0-topic" in change
+    assert "Export Moodle XML" in change and "Export QTI" in change
 
 
 def test_import_page_is_for_authors_only(client, learner, board, author, admin_user, quiz):
@@ -307,7 +316,7 @@ def test_import_page_is_for_authors_only(client, learner, board, author, admin_u
         response = login(client, user).get(url)
         assert response.status_code == 200
     html = response.content.decode()
-    assert "<legend>Upload a GIFT file</legend>" in html
+    assert "<legend>Upload a question bank</legend>" in html
     assert 'name="dry_run" id="id_dry_run" checked' in html
 
 
@@ -315,17 +324,15 @@ def test_import_page_of_an_unknown_quiz_is_404(client, author):
     assert login(client, author).get(reverse("admin:quizzes_quiz_import_gift", args=[999])).status_code == 404
 
 
-def test_gift_dry_run_lists_questions_with_lines_and_saves_nothing(client, author, quiz):
+def test_gift_dry_run_previews_questions_with_lines_and_saves_nothing(client, author, quiz):
     url = reverse("admin:quizzes_quiz_import_gift", args=[quiz.pk])
     response = login(client, author).post(url, {"file": upload(GIFT.encode()), "dry_run": "on"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Dry run: nothing was saved" in html
-    assert (
-        "<tr><td>3</td><td>origin</td><td>single</td><td>anatomy</td><td>Where do the hamstrings attach?</td></tr>"
-        in html
-    )
-    assert "<td>9</td><td>gift-9</td><td>true_false</td>" in html
+    assert "Nothing has been saved yet" in html
+    assert "Line 3 · single · topic “anatomy” · key origin" in html
+    assert "Where do the hamstrings attach?" in html and "The ischial tuberosity" in html
+    assert "Line 9 · true_false · topic “anatomy” · key gift-9" in html
     assert counts() == (0, 0)
 
 
@@ -341,11 +348,11 @@ def test_gift_import_creates_the_questions_and_says_so(client, author, quiz):
 
 
 def test_gift_file_with_an_unsupported_question_imports_nothing_and_names_its_line(client, author, quiz):
-    text = GIFT + "\nHow many tendons?{#3}\n"
+    text = GIFT + "\nDescribe the pain.{}\n"
     url = reverse("admin:quizzes_quiz_import_gift", args=[quiz.pk])
     response = login(client, author).post(url, {"file": upload(text.encode())})
     assert response.status_code == 400
-    assert "Line 11: numerical questions are not supported" in response.content.decode()
+    assert "Line 11: essay questions are not supported" in response.content.decode()
     assert "Nothing was imported" in response.content.decode()
     assert counts() == (0, 0)
 
@@ -353,7 +360,7 @@ def test_gift_file_with_an_unsupported_question_imports_nothing_and_names_its_li
 @pytest.mark.parametrize(
     "content, message",
     [
-        (b"x" * 1_048_577, "The file is 1,048,577 bytes; the limit is 1.0\xa0MB (1,048,576 bytes)."),
+        (b"x" * 10_485_760, "The file is 10,485,760 bytes; the limit is 5.0\xa0MB (5,242,880 bytes)."),
         ("Caf\xe9?{=Oui ~Non}".encode("latin-1"), "The file is not UTF-8 text (byte 4 cannot be read)."),
     ],
 )
@@ -435,8 +442,8 @@ def test_an_empty_choice_row_is_explained(client, author, quiz):
     response = login(client, author).post(ADD_QUESTION, data)
     assert response.status_code == 200
     assert (
-        "Give the choice a text (or, in a matching question, the answer it matches)."
-        in response.content.decode()
+        "Give the choice a text (or, in a matching question, the answer it matches; "
+        "in a numerical question, a value or a range)." in response.content.decode()
     )
     assert counts() == (0, 0)
 
@@ -444,3 +451,65 @@ def test_an_empty_choice_row_is_explained(client, author, quiz):
 def test_preview_is_get_only(client, author, quiz):
     url = reverse("admin:quizzes_question_preview", args=[make_question(quiz).pk])
     assert login(client, author).post(url).status_code == 405
+
+
+def test_author_adds_a_numerical_question_with_a_tolerance_and_units(client, author, quiz):
+    data = question_post(quiz, "numerical", [{"number": "2.5", "tolerance": "0.1", "is_correct": True}])
+    data.update(
+        {
+            "unit_handling": "graded",
+            "units-TOTAL_FORMS": "2",
+            "units-0-position": "1",
+            "units-0-name": "mg",
+            "units-0-multiplier": "1",
+            "units-1-position": "2",
+            "units-1-name": "g",
+            "units-1-multiplier": "0.001",
+        }
+    )
+    response = login(client, author).post(ADD_QUESTION, data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    question = Question.objects.get()
+    assert [(u.name, u.multiplier) for u in question.units.all()] == [("mg", 1), ("g", Decimal("0.001"))]
+    assert question.choices.get().tolerance == Decimal("0.1")
+
+
+@pytest.mark.parametrize(
+    ("kind", "choices", "changes", "message"),
+    [
+        (
+            "cloze",
+            [{"text": "a", "is_correct": True}, {"text": "b"}],
+            {},
+            "needs its blank, [[blank]], exactly once",
+        ),
+        (
+            "numerical",
+            [{"is_correct": True, "text": ""}, {"number": "1", "is_correct": True}],
+            {},
+            "Give the choice a text",
+        ),
+        ("numerical", [{"number": "1", "weight": "50"}], {}, "One accepted answer must earn 100%"),
+        (
+            "numerical",
+            [{"number": "1", "is_correct": True}],
+            {
+                "unit_handling": "graded",
+                "units-TOTAL_FORMS": "1",
+                "units-0-position": "1",
+                "units-0-name": "g",
+                "units-0-multiplier": "2",
+            },
+            "its multiplier must be 1",
+        ),
+    ],
+)
+def test_new_kinds_breaking_a_rule_are_explained_and_not_saved(
+    client, author, quiz, kind, choices, changes, message
+):
+    data = question_post(quiz, kind, choices)
+    data.update(changes)
+    response = login(client, author).post(ADD_QUESTION, data)
+    assert response.status_code == 200
+    assert message in html.unescape(response.content.decode())
+    assert counts() == (0, 0)

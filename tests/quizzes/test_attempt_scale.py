@@ -242,7 +242,7 @@ def test_a_warm_attempt_page_decodes_no_question_snapshot_and_a_cold_one_reads_t
     # Every question is on both pages, and the stored markup is what the cold page rendered.
     without_tokens = [re.sub(r'value="[^"]{64}"', "", r.content.decode()) for r in (first, second)]
     assert without_tokens[0] == without_tokens[1]
-    assert all(f"Question {row.position}." in without_tokens[1] for row in rows)
+    assert all(f">Question {row.position}</legend>" in without_tokens[1] for row in rows)
 
 
 def test_inputs_rendered_by_a_view_that_lost_the_race_with_submit_are_not_stored(client, learner):

@@ -22,7 +22,19 @@ def test_bank_has_24_questions_balanced_by_topic_with_ordering_and_matching():
     ordering = [q for q in spec.questions if q.kind == "ordering"]
     assert len(ordering) >= 3 and all(q.topic == "treatment" for q in ordering)
     assert sum(q.kind == "matching" for q in spec.questions) >= 2
-    assert {q.kind for q in spec.questions} == {"single", "multiple", "true_false", "ordering", "matching"}
+    assert {q.kind for q in spec.questions} == {
+        "single",
+        "multiple",
+        "true_false",
+        "ordering",
+        "matching",
+        "numerical",
+        "short_answer",
+        "cloze",
+    }
+    new_kinds = Counter(q.kind for q in spec.questions if q.kind in ("numerical", "short_answer", "cloze"))
+    assert min(new_kinds.values()) >= 2
+    assert {q.blank_input for q in spec.questions if q.kind == "cloze"} == {"select", "text"}
     for question in spec.questions:
         assert question.rationale.strip() and question.reference.strip(), question.key
         assert any(
@@ -55,3 +67,13 @@ def test_an_attempt_on_the_shipped_course_draws_ten_questions(learner):
         "physical-exam": 3,
         "treatment": 4,
     }
+
+
+def test_numerical_questions_rest_on_figures_the_course_teaches():
+    spec = read_quiz_file(COURSE / "post-test.toml")
+    taught = " ".join(path.read_text(encoding="utf-8") for path in COURSE.glob("0*.md"))
+    for question in (q for q in spec.questions if q.kind == "numerical"):
+        for choice in question.choices:
+            figure = f"{choice.number.normalize():f}"
+            assert figure in question.rationale, question.key
+    assert "fewer than 38%" in taught and "Five tests" in taught

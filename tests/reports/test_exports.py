@@ -118,7 +118,8 @@ def open_roster(lines):
 
 @pytest.fixture
 def broker_course(course):
-    course.provider_approval_number = "50-12345"
+    course.provider.approval_number = "50-12345"
+    course.provider.save()
     course.ce_broker_course_number = "20-654321"
     course.save()
     return course

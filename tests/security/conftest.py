@@ -2,10 +2,14 @@
 
 import pytest
 
-from modules.models import Enrollment
+from certificates import signing_keys
+from modules.images import SVG, clean_image
+from modules.models import Enrollment, Image
+from modules.services import image_save
 from quizzes.models import Attempt
 from reports.filters import CompletionFilter
-from reports.models import RosterBatch
+from reports.jobs import export_job_create
+from reports.models import ExportJob, RosterBatch
 from reports.services import roster_mark_reported
 
 # Shared with the certificate tests: a learner who completed a course, and its post-test.
@@ -13,13 +17,18 @@ from tests.certificates.conftest import certificate, passed_learner, post_test  
 
 
 @pytest.fixture
-def world(certificate, passed_learner, other_learner, course, board):  # noqa: F811 (fixtures by name)
-    """alice holds a certificate, attempt 1 and a license; bob is enrolled in the same course."""
+def world(certificate, passed_learner, other_learner, course, board, settings, tmp_path):  # noqa: F811 (fixtures by name)
+    """alice holds a certificate, attempt 1 and a license; bob is enrolled in the same course;
+    one image is stored; the board reviewer has a finished background export."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    job = export_job_create(user=board, kind=ExportJob.Kind.CSV, f=CompletionFilter())
     Enrollment.objects.create(
         user=other_learner, course=course, disclosures_acknowledged_at=certificate.issued_at
     )
     roster_mark_reported(f=CompletionFilter(), by=board)
     attempt = Attempt.objects.get(user=passed_learner)
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><text>x</text></svg>'
+    image = image_save(image=Image(key="world-figure", alt_text="A figure."), clean=clean_image(svg, SVG))
     return {
         "slug": course.slug,
         "course_slug": course.slug,
@@ -29,8 +38,12 @@ def world(certificate, passed_learner, other_learner, course, board):  # noqa: F
         "code": certificate.verification_code,
         "pk": passed_learner.licenses.get().pk,
         "batch_id": RosterBatch.objects.get().pk,
+        "job_id": job.pk,
         "uidb64": "MQ",
         "token": "invalid-token",
+        "kid": signing_keys.current_key().kid,
+        "list_id": certificate.credential.status_list_id,
+        "name": image.file.name.rsplit("/", 1)[-1],
     }
 
 

@@ -61,6 +61,13 @@ def test_editing_a_question_of_a_published_course_is_audited(client, author, cou
         "choices-INITIAL_FORMS": "3",
         "choices-MIN_NUM_FORMS": "0",
         "choices-MAX_NUM_FORMS": "1000",
+        "blank_input": "select",
+        "unit_handling": "none",
+        "unit_penalty": "10",
+        "units-TOTAL_FORMS": "0",
+        "units-INITIAL_FORMS": "0",
+        "units-MIN_NUM_FORMS": "0",
+        "units-MAX_NUM_FORMS": "1000",
     }
     for i, choice in enumerate(question.choices.order_by("position")):
         data |= {

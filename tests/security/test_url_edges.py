@@ -17,6 +17,8 @@ pytestmark = pytest.mark.django_db
 # GET routes of the admin that this project added (the rest of the admin is Django's own).
 ADMIN_ROUTES_WITH_IDS = {
     "admin:quizzes_quiz_export_gift": Quiz,
+    "admin:quizzes_quiz_export_moodle_xml": Quiz,
+    "admin:quizzes_quiz_export_qti": Quiz,
     "admin:quizzes_quiz_import_gift": Quiz,
     "admin:quizzes_question_preview": Question,
     "admin:modules_module_preview": None,  # filled from the course's first module

@@ -25,6 +25,7 @@ EXPECTED = {
     "course_detail": row(200, 200, 200, 200, 200, 200),
     "module_detail": row(302, 200, 200, 302, 302, 302),
     "module_complete": row(302, 405, 405, 405, 405, 405),
+    "image_file": row(200, 200, 200, 200, 200, 200),  # public like static files; names hold the content hash
     "post_test": row(302, 200, 200, 302, 302, 302),
     "attempt_detail": row(302, 302, 404, 404, 404, 404),
     "attempt_summary": row(302, 302, 404, 404, 404, 404),
@@ -35,8 +36,14 @@ EXPECTED = {
     "certificate_download": row(302, 200, 404, 404, 200, 200),
     "certificate_manage": row(302, 404, 404, 404, 200, 200),
     "transcript_pdf": row(302, 200, 200, 200, 200, 200),
+    # Reminders: the unsubscribe link needs no log-in (world's token is not a valid one: 400 for all).
+    "reminder_unsubscribe": row(400, 400, 400, 400, 400, 400),
+    "reminder_preferences": row(302, 405, 405, 405, 405, 405),
     "verify": row(200, 200, 200, 200, 200, 200),
     "verify_code": row(200, 200, 200, 200, 200, 200),
+    "verify_pdf": row(405, 405, 405, 405, 405, 405),  # POST only: the "check a PDF" upload
+    "verify_keys": row(200, 200, 200, 200, 200, 200),
+    "verify_key_certificate": row(200, 200, 200, 200, 200, 200),
     "signup": row(200, 302, 302, 302, 302, 302),
     "login": row(200, 302, 302, 302, 302, 302),
     "logout": row(405, 405, 405, 405, 405, 405),
@@ -59,6 +66,26 @@ EXPECTED = {
     "roster_batch": row(302, 404, 404, 404, 200, 200),
     "activity_file": row(302, 404, 404, 404, 200, 200),
     "item_statistics": row(302, 404, 404, 200, 200, 200),
+    # LTI 1.3: public keys; the login step and the pages of a launch answer 400 without an LMS's request.
+    "lti_jwks": row(200, 200, 200, 200, 200, 200),
+    "lti_login": row(400, 400, 400, 400, 400, 400),
+    "lti_launch": row(405, 405, 405, 405, 405, 405),  # POST only: the LMS's auto-posting form
+    "lti_account": row(400, 400, 400, 400, 400, 400),
+    "lti_identity": row(302, 200, 200, 200, 200, 200),
+    "lti_deep_link": row(400, 400, 400, 400, 400, 400),
+    "lti_deep_link_respond": row(405, 405, 405, 405, 405, 405),
+    "credentials_issuer": row(200, 200, 200, 200, 200, 200),
+    "credentials_jwks": row(200, 200, 200, 200, 200, 200),
+    "credentials_key": row(200, 200, 200, 200, 200, 200),
+    "credentials_status_list": row(200, 200, 200, 200, 200, 200),
+    "credential_json": row(302, 200, 404, 404, 200, 200),
+    "credential_jwt": row(302, 200, 404, 404, 200, 200),
+    "credential_badge": row(302, 200, 404, 404, 200, 200),
+    "credential_badge_svg": row(302, 200, 404, 404, 200, 200),
+    # The board reviewer's own background export; an admin may open anyone's.
+    "export_jobs": row(302, 404, 404, 404, 200, 200),
+    "export_job": row(302, 404, 404, 404, 200, 200),
+    "export_job_download": row(302, 404, 404, 404, 200, 200),
 }
 
 

@@ -1,16 +1,11 @@
-from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from modules.content import ContentError, CourseSpec, split_article
-from modules.models import Course
-from modules.services import course_load
-
-TO_COMPLETE = "To be completed by the author before publishing."
+from modules.models import Course, Provider
+from modules.services import course_load, draft_course_fields
 
 
 class Command(BaseCommand):
@@ -23,8 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("file", help="a Markdown file")
         parser.add_argument("--course", required=True, help="slug of the course to create or update")
         parser.add_argument("--title", help="course title (default: the article's H1)")
+        parser.add_argument(
+            "--provider", help="legal name of the course's provider (default: the site's only provider)"
+        )
 
-    def handle(self, *args, file, course, title=None, **options):
+    def handle(self, *args, file, course, title=None, provider=None, **options):
         path = Path(file)
         try:
             text = path.read_text(encoding="utf-8")
@@ -40,21 +38,15 @@ class Command(BaseCommand):
             # Re-importing replaces the modules' text and keeps what the author filled in since.
             fields = {"title": title or existing.title}
         else:
-            today = timezone.localdate()
-            fields = {
-                "title": title or h1 or course.replace("-", " ").capitalize(),
-                "summary": TO_COMPLETE,
-                "provider_name": TO_COMPLETE,
-                "accreditation_statement": TO_COMPLETE,
-                "learning_outcome": TO_COMPLETE,
-                "completion_criteria": TO_COMPLETE,
-                "disclosure_relationships": TO_COMPLETE,
-                "contact_hours": Decimal("1.00"),
-                "contact_hours_calculation": TO_COMPLETE,
-                "release_date": today,
-                "expiry_date": today + timedelta(days=3 * 365),
-                "is_published": False,
-            }
+            providers = Provider.objects.filter(legal_name=provider) if provider else Provider.objects.all()
+            if len(providers[:2]) != 1:
+                raise CommandError(
+                    f"No provider is named {provider!r}."
+                    if provider
+                    else "Name the provider with --provider."
+                )
+            fields = draft_course_fields(title=title or h1 or course.replace("-", " ").capitalize())
+            fields["provider"] = providers[0]
         try:
             saved, report = course_load(spec=CourseSpec(slug=course, fields=fields, modules=tuple(modules)))
         except ValidationError as error:

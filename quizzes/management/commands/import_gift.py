@@ -28,8 +28,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="check the file and list what it would create"
         )
+        parser.add_argument(
+            "--skip-unsupported",
+            action="store_true",
+            help="leave out essays and descriptions (listed with their lines) and import the rest",
+        )
 
-    def handle(self, *args, file, quiz, dry_run, **options):
+    def handle(self, *args, file, quiz, dry_run, skip_unsupported=False, **options):
         quiz = quiz_for_slug(quiz)
         path = Path(file)
         try:
@@ -46,9 +51,11 @@ class Command(BaseCommand):
         except UnicodeDecodeError as error:
             raise CommandError(f"{path}: not UTF-8 text (byte {error.start + 1} cannot be read).") from error
 
-        report = gift_import(quiz=quiz, text=text, dry_run=dry_run)
+        report = gift_import(quiz=quiz, text=text, dry_run=dry_run, skip_unsupported=skip_unsupported)
         for planned in report.would_create:
             self.stdout.write(f"  {planned}")
+        for skipped in report.skipped:
+            self.stdout.write(f"{path}: skipped: {skipped}")
         for note in report.notes:
             self.stdout.write(f"{path}: note: {note}")
         if report.problems:

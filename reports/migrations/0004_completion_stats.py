@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('certificates', '0002_correction_links'),
         ('modules', '0001_initial'),
-        ('reports', '0002_correction_links'),
+        ('reports', '0003_export_job'),
     ]
 
     operations = [
