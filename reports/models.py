@@ -93,20 +93,28 @@ class CompletionFigures(models.Model):
 
 
 class CompletionStats(models.Model):
-    """Running totals of certificates per course, completion month, status and license profile.
+    """Running totals of certificates per course, completion day, status, license state and profession.
 
     The board's counts, hours, means and charts add these rows up instead of reading every
-    certificate. Kept up to date in the same transaction as certificate_issue, certificate_revoke
-    and certificate_reissue (reports.summary), so they are never stale; `manage.py
+    certificate. A certificate counts once in the row of state "" and profession "" (any), once in
+    each of its license states' rows (profession ""), once in each of its professions' rows (state
+    ""), and once in each (state, profession) of its licenses: so each filter of the board reads
+    exactly one kind of row, and a certificate with two licenses in one state counts once there.
+    Per day, so a date range is a range of rows, never a scan of certificates.
+
+    Kept up to date in the same transaction as certificate_issue, certificate_revoke and
+    certificate_reissue (reports.summary), so they are never stale; `manage.py
     rebuild_completion_stats` recomputes them from the certificates. Score bins follow
     reports.selectors.SCORE_BINS.
     """
 
+    ANY = ""  # the state or profession of the rows that count every certificate
+
     course = models.ForeignKey("modules.Course", on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
+    day = models.DateField()
     is_live = models.BooleanField()
-    states = models.CharField(max_length=160)
-    professions = models.CharField(max_length=40)
+    state = models.CharField(max_length=2, blank=True)
+    profession = models.CharField(max_length=4, blank=True)
     completed = models.IntegerField(default=0)
     hours = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     scored = models.IntegerField(default=0)  # certificates with a best post-test percent
@@ -123,20 +131,21 @@ class CompletionStats(models.Model):
     class Meta:
         verbose_name_plural = "completion stats"
         constraints = [
+            # In the order the board reads: one (state, profession) kind, live or not, a range of days.
             models.UniqueConstraint(
-                fields=["course", "month", "is_live", "states", "professions"], name="completionstats_key"
+                fields=["state", "profession", "is_live", "day", "course"], name="completionstats_key"
             ),
             models.CheckConstraint(condition=Q(completed__gte=0), name="completionstats_not_negative"),
         ]
 
     def __str__(self):
-        state = "live" if self.is_live else "revoked"
-        return f"{self.completed} {state} in course {self.course_id}, {self.month:%Y-%m}, {self.states}"
+        status = "live" if self.is_live else "revoked"
+        return f"{self.completed} {status} in course {self.course_id}, {self.day}, {self.state}/{self.profession}"
 
 
 class UnreportedLines(models.Model):
     """How many license lines of live certificates CE Broker has not been sent, per course,
-    completion month, state and profession: the report page's roster counts, without reading
+    completion day, state and profession: the report page's roster counts, without reading
     every line.
 
     A line is one license on one certificate, so each counts in exactly one row. Kept in the same
@@ -146,7 +155,7 @@ class UnreportedLines(models.Model):
     """
 
     course = models.ForeignKey("modules.Course", on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
+    day = models.DateField()
     state = models.CharField(max_length=2)
     profession = models.CharField(max_length=4)
     lines = models.IntegerField(default=0)
@@ -155,13 +164,13 @@ class UnreportedLines(models.Model):
         verbose_name_plural = "unreported lines"
         constraints = [
             models.UniqueConstraint(
-                fields=["course", "month", "state", "profession"], name="unreportedlines_key"
+                fields=["day", "course", "state", "profession"], name="unreportedlines_key"
             ),
             models.CheckConstraint(condition=Q(lines__gte=0), name="unreportedlines_not_negative"),
         ]
 
     def __str__(self):
-        return f"{self.lines} unreported {self.profession} {self.state} lines, course {self.course_id}, {self.month:%Y-%m}"
+        return f"{self.lines} unreported {self.profession} {self.state} lines, course {self.course_id}, {self.day}"
 
 
 class LearnerCounts(models.Model):

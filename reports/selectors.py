@@ -4,9 +4,8 @@ Every function runs a fixed number of queries whatever the number of rows: per-r
 (best score, attempts used, time spent) are subqueries, and licenses are one prefetch.
 """
 
-from collections import defaultdict
-from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
@@ -21,7 +20,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 
 from certificates.models import Certificate, CertificateLicense
 from modules.models import ModuleProgress
@@ -196,51 +195,22 @@ class CompletionSummary:
         return (Decimal(self.passed) * 100 / self.attempted).quantize(Decimal("0.1"))
 
 
-def _month_after(day):
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
-
-
-def split_by_month(f):
-    """(whole months, edge filters): the filter's date range as whole months, read from the running
-    totals, plus at most two filters for the days at either end that do not fill a month, read from
-    the certificates themselves (a few weeks of rows at most, found through the date index).
-
-    Whole months are (first month, month after the last); None means open on that side.
-    """
-    start, end = f.completed_from, f.completed_to
-    first = None if start is None else (start if start.day == 1 else _month_after(start))
-    after = (
-        None
-        if end is None
-        else (_month_after(end) if _month_after(end) - timedelta(days=1) == end else end.replace(day=1))
+def _stats_rows(f):
+    """The CompletionStats rows that add up to the filter (all but its CE Broker "reported" part):
+    one kind of row per state and profession filter (see CompletionStats), a range of days."""
+    rows = CompletionStats.objects.filter(
+        state=f.state or CompletionStats.ANY, profession=f.profession or CompletionStats.ANY
     )
-    if first is not None and after is not None and first >= after:
-        return None, [f]  # inside one month (or two partial ones): all from the certificates
-    edges = []
-    if start is not None and start < first:
-        edges.append(replace(f, completed_to=first - timedelta(days=1)))
-    if end is not None and end >= after:
-        edges.append(replace(f, completed_from=after))
-    return (first, after), edges
-
-
-def _stats_rows(f, months):
-    first, after = months
-    rows = CompletionStats.objects.all()
-    if f.course_id:
-        rows = rows.filter(course_id=f.course_id)
-    if first is not None:
-        rows = rows.filter(month__gte=first)
-    if after is not None:
-        rows = rows.filter(month__lt=after)
-    if f.state:
-        rows = rows.filter(states__contains=f"|{f.state}|")
-    if f.profession:
-        rows = rows.filter(professions__contains=f"|{f.profession}|")
     if f.status == "live":
         rows = rows.filter(is_live=True)
     elif f.status == "revoked":
         rows = rows.filter(is_live=False)
+    if f.completed_from:
+        rows = rows.filter(day__gte=f.completed_from)
+    if f.completed_to:
+        rows = rows.filter(day__lte=f.completed_to)
+    if f.course_id:
+        rows = rows.filter(course_id=f.course_id)
     return rows
 
 
@@ -270,24 +240,17 @@ TOTAL_FIELDS = ("completed", "hours", "scored", "percent_total", "seconds_total"
 def board_totals(f):
     """{completed, hours, scored, percent_total, seconds_total, bin_*}: the filter's certificates added up.
 
-    From the running totals (reports.summary) for whole months, and from the certificates for the
-    days of a range that do not fill a month, so a handful of small queries whatever the number of
-    certificates. The CE Broker "reported" filter is not part of the totals: with it, everything
-    comes from the certificates (exact, but it reads every matching row).
+    From the running totals (reports.summary): one small range of rows per day whatever the number
+    of certificates. The CE Broker "reported" filter is not part of the totals: with it, everything
+    comes from the certificates' stored figures (exact, but it reads every matching row).
     """
-    if f.reported:
-        months, edges = None, [f]
-    else:
-        months, edges = split_by_month(f)
     totals = dict.fromkeys((*TOTAL_FIELDS, *BIN_FIELDS), 0)
-    if months is not None:
-        figures = _stats_rows(f, months).aggregate(**{name: Sum(name) for name in totals})
-        for name in totals:
-            totals[name] += figures[name] or 0
-    for edge in edges:
-        figures = _figures_totals(_figures_rows(edge))
-        for name in totals:
-            totals[name] += figures[name] or 0
+    if f.reported:
+        figures = _figures_totals(_figures_rows(f))
+    else:
+        figures = _stats_rows(f).aggregate(**{name: Sum(name) for name in totals})
+    for name in totals:
+        totals[name] += figures[name] or 0
     return totals
 
 
@@ -326,17 +289,17 @@ def completion_summary(f, *, totals=None):
 
 def completions_per_month(f):
     """[(first day of month, count)] in date order."""
-    counts = defaultdict(int)
-    months, edges = (None, [f]) if f.reported else split_by_month(f)
-    if months is not None:
-        for month, n in (
-            _stats_rows(f, months).values("month").annotate(n=Sum("completed")).values_list("month", "n")
-        ):
-            counts[month] += n
-    for edge in edges:
-        for month, n in _figures_rows(edge).values("month").annotate(n=Count("pk")).values_list("month", "n"):
-            counts[month] += n
-    return [(month, n) for month, n in sorted(counts.items()) if n]
+    if f.reported:
+        counts = _figures_rows(f).values("month").annotate(n=Count("pk")).values_list("month", "n")
+    else:
+        counts = (
+            _stats_rows(f)
+            .annotate(month=TruncMonth("day"))
+            .values("month")
+            .annotate(n=Sum("completed"))
+            .values_list("month", "n")
+        )
+    return [(month, n) for month, n in sorted(counts) if n]
 
 
 SCORE_BINS = [(0, 50), (50, 60), (60, 70), (70, 80), (80, 90), (90, 100), (100, 101)]

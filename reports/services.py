@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from ce_course.audit import audit_record
@@ -17,7 +17,7 @@ from certificates.models import CertificateLicense
 from reports import summary
 from reports.exports import FETCH_CHUNK, RosterLine
 from reports.models import ReportDownload, RosterBatch, RosterEntry, UnreportedLines
-from reports.selectors import completion_queryset, split_by_month
+from reports.selectors import completion_queryset
 
 
 class RosterError(Exception):
@@ -77,8 +77,7 @@ def iter_roster_lines(f):
 
 
 def unreported_line_count(f) -> int:
-    """len(roster_lines(f)), added up from the running counts (UnreportedLines) for whole months and
-    counted from the lines for the days of a date range that do not fill a month."""
+    """len(roster_lines(f)), added up from the running counts (UnreportedLines), one row per day."""
     return _unreported_lines(f)
 
 
@@ -92,44 +91,18 @@ def _unreported_lines(f, *, before=None):
         # Not in the running counts: "reported" narrows certificates by their roster entries, and
         # a revoked certificate has no line to report.
         return _unreported(f).count() if f.reported else 0
-    months, edges = split_by_month(f)
-    total = 0
-    if months is not None:
-        first, after = months
-        rows = UnreportedLines.objects.all()
-        if f.course_id:
-            rows = rows.filter(course_id=f.course_id)
-        if first is not None:
-            rows = rows.filter(month__gte=first)
-        if after is not None:
-            rows = rows.filter(month__lt=after)
-        if f.state:
-            rows = rows.filter(state=f.state)
-        if f.profession:
-            rows = rows.filter(profession=f.profession)
-        total += rows.aggregate(n=Sum("lines"))["n"] or 0
-    for edge in edges:
-        total += _unreported_in_days(edge)
-    return total
-
-
-def _unreported_in_days(f):
-    """_unreported(f).count() for a filter of a few days, as one plain join from the certificates'
-    date index, the roster entries as NOT EXISTS (an anti-join PostgreSQL estimates well): the
-    IN (certificates) and LEFT JOIN forms made it hash every license line."""
-    reported = RosterEntry.objects.filter(license_id=OuterRef("pk"))
-    lines = CertificateLicense.objects.filter(certificate__revoked_at__isnull=True).filter(~Exists(reported))
-    if f.course_id:
-        lines = lines.filter(certificate__course_id=f.course_id)
+    rows = UnreportedLines.objects.all()
     if f.completed_from:
-        lines = lines.filter(certificate__completion_date__gte=f.completed_from)
+        rows = rows.filter(day__gte=f.completed_from)
     if f.completed_to:
-        lines = lines.filter(certificate__completion_date__lte=f.completed_to)
+        rows = rows.filter(day__lte=f.completed_to)
+    if f.course_id:
+        rows = rows.filter(course_id=f.course_id)
     if f.state:
-        lines = lines.filter(state=f.state)
+        rows = rows.filter(state=f.state)
     if f.profession:
-        lines = lines.filter(profession=f.profession)
-    return lines.count()
+        rows = rows.filter(profession=f.profession)
+    return rows.aggregate(n=Sum("lines"))["n"] or 0
 
 
 def batch_roster_lines(batch) -> list[RosterLine]:

@@ -26,7 +26,8 @@ from reports.models import CompletionFigures, CompletionStats, LearnerCounts, Un
 BIN_COLUMNS = ((100, "bin_100"), (90, "bin_90"), (80, "bin_80"), (70, "bin_70"), (60, "bin_60"))
 BIN_COLUMNS += ((50, "bin_50"), (0, "bin_0"))
 TOTALS = ("completed", "hours", "scored", "percent_total", "seconds_total", *(c for _, c in BIN_COLUMNS))
-KEY = ("course_id", "month", "is_live", "states", "professions")
+KEY = ("state", "profession", "is_live", "day", "course_id")  # CompletionStats' unique key, in its order
+ANY = CompletionStats.ANY
 REBUILD_CHUNK = 5000
 # What figures_for and certificates_added read of a certificate.
 CERTIFICATE_COLUMNS = (
@@ -48,6 +49,28 @@ def bin_column(percent):
     if percent is None:
         return None
     return next(column for low, column in BIN_COLUMNS if percent >= low)
+
+
+def stats_kinds(pairs):
+    """The (state, profession) kinds of CompletionStats row a certificate with license `pairs` counts in:
+    any/any, each of its states, each of its professions, each of its pairs; each once."""
+    pairs = set(pairs)
+    return sorted(
+        {(ANY, ANY)}
+        | {(state, ANY) for state, _ in pairs}
+        | {(ANY, profession) for _, profession in pairs}
+        | pairs
+    )
+
+
+def license_pairs(certificate_ids):
+    """{certificate id: {(state, profession)}} of the certificates' licenses (frozen at issue)."""
+    pairs = defaultdict(set)
+    for certificate_id, state, profession in CertificateLicense.objects.filter(
+        certificate_id__in=certificate_ids
+    ).values_list("certificate_id", "state", "profession"):
+        pairs[certificate_id].add((state, profession))
+    return pairs
 
 
 def figures_for(certificates):
@@ -104,19 +127,20 @@ def _totals(figures, is_live, sign):
 
 
 def _apply(changes):
-    """Add `changes` [(figures, is_live, +1 or -1)] to CompletionStats in one upsert.
+    """Add `changes` [(figures, day, license pairs, is_live, +1 or -1)] to CompletionStats in one upsert.
 
     Rows go in key order, so two transactions touching the same rows lock them in the same order
     and cannot deadlock.
     """
     merged = {}
-    for figures, is_live, sign in changes:
-        key = (figures.course_id, figures.month, is_live, figures.states, figures.professions)
+    for figures, day, pairs, is_live, sign in changes:
         totals = _totals(figures, is_live, sign)
-        if key in merged:
-            merged[key] = {name: merged[key][name] + totals[name] for name in TOTALS}
-        else:
-            merged[key] = totals
+        for state, profession in stats_kinds(pairs):
+            key = (state, profession, is_live, day, figures.course_id)
+            if key in merged:
+                merged[key] = {name: merged[key][name] + totals[name] for name in TOTALS}
+            else:
+                merged[key] = totals
     # A total that goes down (a revocation) was added before: an UPDATE of its row. The CHECK that no
     # count is negative is tested on the row an upsert proposes, before the conflict, so only totals
     # that go up take the upsert.
@@ -190,15 +214,13 @@ def attempt_graded(attempt):
     )
 
 
-LINE_KEY = ("course_id", "month", "state", "profession")
+LINE_KEY = ("day", "course_id", "state", "profession")  # UnreportedLines' unique key, in its order
 
 
 def lines_changed(lines, sign):
     """Add `sign` (+1 or -1) to UnreportedLines for each of `lines`: (course id, completion date,
     state, profession) tuples. Rows in key order, as _apply."""
-    counts = Counter(
-        (course_id, day.replace(day=1), state, profession) for course_id, day, state, profession in lines
-    )
+    counts = Counter((day, course_id, state, profession) for course_id, day, state, profession in lines)
     if not counts:
         return
     if sign > 0:
@@ -232,7 +254,9 @@ def certificates_added(certificates):
     figures = figures_for(certificates)
     CompletionFigures.objects.bulk_create(figures, batch_size=2000)
     live = {c.pk: c.revoked_at is None for c in certificates}
-    _apply((f, live[f.certificate_id], 1) for f in figures)
+    days = {c.pk: c.completion_date for c in certificates}
+    pairs = license_pairs(list(live))
+    _apply((f, days[f.certificate_id], pairs[f.certificate_id], live[f.certificate_id], 1) for f in figures)
     live_ids = [pk for pk, is_live in live.items() if is_live]
     unreported = CertificateLicense.objects.filter(certificate_id__in=live_ids, roster_entry__isnull=True)
     lines_changed(_line_keys(unreported), 1)
@@ -249,9 +273,37 @@ def certificate_revoked(certificate):
     if figures is None:  # counted by no total yet (created before the totals existed): count it now
         certificates_added([certificate])
         return
-    _apply([(figures, True, -1), (figures, False, 1)])
+    day, pairs = certificate.completion_date, license_pairs([certificate.pk])[certificate.pk]
+    _apply([(figures, day, pairs, True, -1), (figures, day, pairs, False, 1)])
     unreported = CertificateLicense.objects.filter(certificate_id=certificate.pk, roster_entry__isnull=True)
     lines_changed(_line_keys(unreported), -1)
+
+
+@transaction.atomic
+def recount_totals():
+    """Recompute CompletionStats and UnreportedLines from the stored CompletionFigures (not the
+    figures themselves): after a change of the totals' layout. Returns the certificates counted."""
+    CompletionStats.objects.all().delete()
+    UnreportedLines.objects.all().delete()
+    ids = list(CompletionFigures.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), REBUILD_CHUNK):
+        chunk = ids[start : start + REBUILD_CHUNK]
+        certificates = {
+            c.pk: c
+            for c in Certificate.objects.filter(pk__in=chunk).only(
+                "completion_date", "revoked_at", "course_id"
+            )
+        }
+        pairs = license_pairs(chunk)
+        _apply(
+            (f, certificates[f.pk].completion_date, pairs[f.pk], certificates[f.pk].revoked_at is None, 1)
+            for f in CompletionFigures.objects.filter(pk__in=chunk)
+        )
+        unreported = CertificateLicense.objects.filter(
+            certificate_id__in=chunk, certificate__revoked_at__isnull=True, roster_entry__isnull=True
+        )
+        lines_changed(_line_keys(unreported), 1)
+    return len(ids)
 
 
 @transaction.atomic

@@ -4,15 +4,6 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def count_existing_certificates(apps, schema_editor):
-    # A one-time backfill with today's code (reports.summary), which later migrations must keep
-    # working; a database with no enrolments (every fresh install) costs nothing here.
-    from reports import summary
-
-    if apps.get_model("modules", "Enrollment").objects.exists():
-        summary.rebuild()
-
-
 # The board pages through certificates newest completion first (keyset on completion date, id), with
 # or without a course, mostly over live ones: indexes in that order, partial ones for the live.
 # Plain SQL that PostgreSQL and SQLite both accept; the table belongs to the certificates app,
@@ -112,5 +103,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('course', 'month', 'state', 'profession'), name='unreportedlines_key'), models.CheckConstraint(condition=models.Q(('lines__gte', 0)), name='unreportedlines_not_negative')],
             },
         ),
-        migrations.RunPython(count_existing_certificates, migrations.RunPython.noop),
+        # The existing certificates are counted by 0005, once the totals have their final layout.
 ]
