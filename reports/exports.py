@@ -8,6 +8,7 @@ bytes or iterators of bytes, which a view hands to StreamingHttpResponse / HttpR
 
 import csv
 import io
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -401,26 +402,36 @@ def roster_workbook_to(lines: Iterable[RosterLine], out) -> int:
 
 
 class _Sink:
-    """A write-only file that keeps what was written until take() hands it out.
+    """A write-only file that keeps what was written until blocks() hands it out.
 
     No tell() or seek(): zipfile then writes each entry's sizes after its data (a data
-    descriptor), which is what lets the archive stream without going back.
+    descriptor), which is what lets the archive stream without going back. What is written waits
+    in a temporary file that moves to disk past SPOOL_BYTES: the central directory, written in one
+    go on close (about 100 bytes per certificate), never sits in memory whole.
     """
 
+    SPOOL_BYTES = 4 * 1024 * 1024
+    BLOCK_BYTES = 1024 * 1024
+
     def __init__(self):
-        self._parts: list[bytes] = []
+        self._spool = tempfile.SpooledTemporaryFile(max_size=self.SPOOL_BYTES)  # noqa: SIM115 - closed by close()
 
     def write(self, data) -> int:
-        self._parts.append(bytes(data))
-        return len(data)
+        return self._spool.write(data)
 
     def flush(self) -> None:
         pass
 
-    def take(self) -> bytes:
-        data = b"".join(self._parts)
-        self._parts.clear()
-        return data
+    def blocks(self) -> Iterator[bytes]:
+        """What was written since the last call, in blocks of at most BLOCK_BYTES; then empty."""
+        self._spool.seek(0)
+        while block := self._spool.read(self.BLOCK_BYTES):
+            yield block
+        self._spool.seek(0)
+        self._spool.truncate()
+
+    def close(self) -> None:
+        self._spool.close()
 
 
 def _zip_time(issued_at) -> tuple:
@@ -436,10 +447,13 @@ def certificates_zip(queryset) -> Iterator[bytes]:
     """
     rows = queryset.prefetch_related(None).values_list("serial", "pdf", "issued_at").iterator(chunk_size=50)
     sink = _Sink()
-    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:
-        for serial, pdf, issued_at in rows:
-            entry = zipfile.ZipInfo(f"certificate-{serial}.pdf", date_time=_zip_time(issued_at))
-            entry.compress_type = zipfile.ZIP_STORED
-            archive.writestr(entry, bytes(pdf))
-            yield sink.take()
-    yield sink.take()  # the central directory, written on close
+    try:
+        with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:
+            for serial, pdf, issued_at in rows:
+                entry = zipfile.ZipInfo(f"certificate-{serial}.pdf", date_time=_zip_time(issued_at))
+                entry.compress_type = zipfile.ZIP_STORED
+                archive.writestr(entry, bytes(pdf))
+                yield b"".join(sink.blocks())  # one PDF and its headers
+        yield from sink.blocks()  # the central directory, written on close
+    finally:
+        sink.close()
