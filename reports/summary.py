@@ -279,31 +279,51 @@ def certificate_revoked(certificate):
     lines_changed(_line_keys(unreported), -1)
 
 
+# recount_totals' SQL: the same sums as _totals, grouped by CompletionStats' key. Each certificate's
+# kinds of row (stats_kinds) come from a UNION, which drops the duplicates as a set does.
+_BIN_SQL = ", ".join(
+    f"SUM(CASE WHEN f.best_percent >= {low}{f' AND f.best_percent < {high}' if high else ''} THEN 1 ELSE 0 END)"
+    for (low, _), (high, _) in zip(BIN_COLUMNS[::-1], (*BIN_COLUMNS[::-1][1:], (None, None)), strict=True)
+)
+RECOUNT_STATS_SQL = f"""
+INSERT INTO reports_completionstats (state, profession, is_live, day, course_id, completed, hours, scored,
+    percent_total, seconds_total, {", ".join(name for _, name in BIN_COLUMNS[::-1])})
+SELECT k.state, k.profession, c.revoked_at IS NULL, c.completion_date, f.course_id, COUNT(*),
+    SUM(CASE WHEN c.revoked_at IS NULL THEN f.hours ELSE 0 END), COUNT(f.best_percent),
+    COALESCE(SUM(f.best_percent), 0), SUM(f.seconds_spent), {_BIN_SQL}
+FROM (
+    SELECT certificate_id, '' AS state, '' AS profession FROM reports_completionfigures
+    UNION SELECT certificate_id, state, '' FROM certificates_certificatelicense
+    UNION SELECT certificate_id, '', profession FROM certificates_certificatelicense
+    UNION SELECT certificate_id, state, profession FROM certificates_certificatelicense
+) k
+JOIN reports_completionfigures f ON f.certificate_id = k.certificate_id
+JOIN certificates_certificate c ON c.id = f.certificate_id
+GROUP BY k.state, k.profession, c.revoked_at IS NULL, c.completion_date, f.course_id
+"""  # noqa: S608 - only this module's constant column names and thresholds are formatted in
+RECOUNT_LINES_SQL = """
+INSERT INTO reports_unreportedlines (day, course_id, state, profession, lines)
+SELECT c.completion_date, c.course_id, l.state, l.profession, COUNT(*)
+FROM certificates_certificatelicense l
+JOIN certificates_certificate c ON c.id = l.certificate_id
+JOIN reports_completionfigures f ON f.certificate_id = c.id
+WHERE c.revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM reports_rosterentry r WHERE r.license_id = l.id)
+GROUP BY c.completion_date, c.course_id, l.state, l.profession
+"""
+
+
 @transaction.atomic
 def recount_totals():
     """Recompute CompletionStats and UnreportedLines from the stored CompletionFigures (not the
-    figures themselves): after a change of the totals' layout. Returns the certificates counted."""
+    figures themselves), in two INSERT ... SELECT: after a change of the totals' layout, where
+    going through _apply certificate by certificate took over 20 minutes at a million.
+    Tests check that it gives what the running updates give. Returns the certificates counted."""
     CompletionStats.objects.all().delete()
     UnreportedLines.objects.all().delete()
-    ids = list(CompletionFigures.objects.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), REBUILD_CHUNK):
-        chunk = ids[start : start + REBUILD_CHUNK]
-        certificates = {
-            c.pk: c
-            for c in Certificate.objects.filter(pk__in=chunk).only(
-                "completion_date", "revoked_at", "course_id"
-            )
-        }
-        pairs = license_pairs(chunk)
-        _apply(
-            (f, certificates[f.pk].completion_date, pairs[f.pk], certificates[f.pk].revoked_at is None, 1)
-            for f in CompletionFigures.objects.filter(pk__in=chunk)
-        )
-        unreported = CertificateLicense.objects.filter(
-            certificate_id__in=chunk, certificate__revoked_at__isnull=True, roster_entry__isnull=True
-        )
-        lines_changed(_line_keys(unreported), 1)
-    return len(ids)
+    with connection.cursor() as cursor:
+        cursor.execute(RECOUNT_STATS_SQL)
+        cursor.execute(RECOUNT_LINES_SQL)
+    return CompletionFigures.objects.count()
 
 
 @transaction.atomic
