@@ -148,23 +148,27 @@ class UnreportedLines(models.Model):
     completion day, state and profession: the report page's roster counts, without reading
     every line.
 
-    A line is one license on one certificate, so each counts in exactly one row. Kept in the same
+    A line is one license on one certificate. Like CompletionStats, each line counts in four rows:
+    its state and profession, its state and any profession (""), any state and its profession, any
+    state and any profession, so each filter reads one kind of row over a range of days. Kept in the same
     transaction as what changes it (reports.summary): a certificate issued (+ its lines), revoked
     (- its unreported lines), a roster marked as reported (- its lines), a line carried into a
     roster by a re-issue (-1).
     """
 
+    ANY = ""  # the state or profession of the rows that count every line
+
     course = models.ForeignKey("modules.Course", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
-    state = models.CharField(max_length=2)
-    profession = models.CharField(max_length=4)
+    state = models.CharField(max_length=2, blank=True)
+    profession = models.CharField(max_length=4, blank=True)
     lines = models.IntegerField(default=0)
 
     class Meta:
         verbose_name_plural = "unreported lines"
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "course", "state", "profession"], name="unreportedlines_key"
+                fields=["state", "profession", "day", "course"], name="unreportedlines_key"
             ),
             models.CheckConstraint(condition=Q(lines__gte=0), name="unreportedlines_not_negative"),
         ]

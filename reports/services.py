@@ -98,10 +98,8 @@ def _unreported_lines(f, *, before=None):
         rows = rows.filter(day__lte=f.completed_to)
     if f.course_id:
         rows = rows.filter(course_id=f.course_id)
-    if f.state:
-        rows = rows.filter(state=f.state)
-    if f.profession:
-        rows = rows.filter(profession=f.profession)
+    # One kind of row per state and profession filter (see UnreportedLines).
+    rows = rows.filter(state=f.state or UnreportedLines.ANY, profession=f.profession or UnreportedLines.ANY)
     return rows.aggregate(n=Sum("lines"))["n"] or 0
 
 

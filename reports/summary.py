@@ -214,13 +214,19 @@ def attempt_graded(attempt):
     )
 
 
-LINE_KEY = ("day", "course_id", "state", "profession")  # UnreportedLines' unique key, in its order
+LINE_KEY = ("state", "profession", "day", "course_id")  # UnreportedLines' unique key, in its order
 
 
 def lines_changed(lines, sign):
     """Add `sign` (+1 or -1) to UnreportedLines for each of `lines`: (course id, completion date,
-    state, profession) tuples. Rows in key order, as _apply."""
-    counts = Counter((day, course_id, state, profession) for course_id, day, state, profession in lines)
+    state, profession) tuples, each in its four kinds of row (see UnreportedLines). Rows in key
+    order, as _apply."""
+    counts = Counter(
+        (kind_state, kind_profession, day, course_id)
+        for course_id, day, state, profession in lines
+        for kind_state in (state, ANY)
+        for kind_profession in (profession, ANY)
+    )
     if not counts:
         return
     if sign > 0:
@@ -302,13 +308,17 @@ JOIN certificates_certificate c ON c.id = f.certificate_id
 GROUP BY k.state, k.profession, c.revoked_at IS NULL, c.completion_date, f.course_id
 """  # noqa: S608 - only this module's constant column names and thresholds are formatted in
 RECOUNT_LINES_SQL = """
-INSERT INTO reports_unreportedlines (day, course_id, state, profession, lines)
-SELECT c.completion_date, c.course_id, l.state, l.profession, COUNT(*)
+INSERT INTO reports_unreportedlines (state, profession, day, course_id, lines)
+SELECT CASE WHEN kind.by_state = 1 THEN l.state ELSE '' END,
+    CASE WHEN kind.by_profession = 1 THEN l.profession ELSE '' END, c.completion_date, c.course_id, COUNT(*)
 FROM certificates_certificatelicense l
 JOIN certificates_certificate c ON c.id = l.certificate_id
 JOIN reports_completionfigures f ON f.certificate_id = c.id
+CROSS JOIN (
+    SELECT 1 AS by_state, 1 AS by_profession UNION ALL SELECT 1, 0 UNION ALL SELECT 0, 1 UNION ALL SELECT 0, 0
+) kind
 WHERE c.revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM reports_rosterentry r WHERE r.license_id = l.id)
-GROUP BY c.completion_date, c.course_id, l.state, l.profession
+GROUP BY 1, 2, 3, 4
 """
 
 

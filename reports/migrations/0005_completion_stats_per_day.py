@@ -67,8 +67,8 @@ class Migration(migrations.Migration):
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("day", models.DateField()),
-                ("state", models.CharField(max_length=2)),
-                ("profession", models.CharField(max_length=4)),
+                ("state", models.CharField(blank=True, max_length=2)),
+                ("profession", models.CharField(blank=True, max_length=4)),
                 ("lines", models.IntegerField(default=0)),
                 (
                     "course",
@@ -81,7 +81,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "unreported lines",
                 "constraints": [
                     models.UniqueConstraint(
-                        fields=("day", "course", "state", "profession"), name="unreportedlines_key"
+                        fields=("state", "profession", "day", "course"), name="unreportedlines_key"
                     ),
                     models.CheckConstraint(condition=models.Q(("lines__gte", 0)), name="unreportedlines_not_negative"),
                 ],
