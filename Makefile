@@ -33,6 +33,7 @@ load: migrate
 demo: load
 	$(PY) manage.py create_demo_accounts
 	$(PY) manage.py create_signing_key --development --if-missing
+	$(PY) manage.py lti_keys --create --if-missing
 
 # The task worker (certificate emails, large exports) runs in the background beside runserver and
 # stops with it (Ctrl+C). TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend make run

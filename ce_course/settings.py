@@ -171,11 +171,7 @@ TASKS = {
 # and its file is kept this many days, then deleted by `manage.py export_jobs_cleanup`.
 EXPORT_JOB_ROWS = int(os.environ.get("EXPORT_JOB_ROWS", "20000"))
 EXPORT_JOB_KEEP_DAYS = int(os.environ.get("EXPORT_JOB_KEEP_DAYS", "7"))
-# Where exports made by the worker are stored (Django's default storage). Every app server must
-# see the same directory (or set another storage backend in STORAGES): a file written by the worker
-# is downloaded through whichever server the reviewer reaches.
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
-MEDIA_URL = "/media/"  # never routed: job files are served by a view that checks the owner
+# Their files go to STORAGES["exports"] (below, with the images' storage).
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -239,16 +235,24 @@ STATICFILES_DIRS = [
     BASE_DIR / "ce_course" / "static",
     ("bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
 ]
-# Uploaded images (README "Images in lessons and questions"): stored through Django's storage API,
-# local files under MEDIA_ROOT by default. Another backend (object storage) goes in
-# STORAGES["default"]; the site serves the files itself at /media/images/ either way.
-MEDIA_URL = "/media/"
+# Files, through Django's storage API; both default to local files under MEDIA_ROOT, which every
+# app server and the worker must see (a file written by one is read through any other).
+# - "default": uploaded images (README "Images in lessons and questions"). Public to anyone with the
+#   URL; the site serves them itself at /media/images/ (modules.views.image_file), whatever the backend.
+# - "exports": background exports (reports/jobs.py), with learners' personal data. Private: only the
+#   job's page serves them, to their owner. Object storage for it must be a private bucket, never the
+#   images' public-read one.
+# Django serves nothing at MEDIA_URL itself: every file goes through one of those views.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "/media/"
 IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", str(2 * 1024 * 1024)))
 # The provider's logo and nurse planner's signature: small images, so a smaller limit.
 PROVIDER_IMAGE_MAX_BYTES = int(os.environ.get("PROVIDER_IMAGE_MAX_BYTES", str(512 * 1024)))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Locally the same directory as "default" (files under MEDIA_ROOT/exports/); its own alias so
+    # that object storage can put it in a private bucket.
+    "exports": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -273,6 +277,9 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+# Seconds for each SMTP step (connect, each command): a mail server that hangs must not hold the
+# worker for ever. Sends run outside any database transaction (ce_course.deliveries).
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CE Course <no-reply@localhost>")
 
 # Security headers. Production (DEBUG off) gets HTTPS-only cookies and HSTS.
@@ -320,6 +327,9 @@ CE_TSA_URL = os.environ.get("CE_TSA_URL", "")
 # The "check a PDF" upload on /verify/: files above this many bytes get a 400 page (a certificate is
 # about 45 KB). The file is held in memory only (certificates/uploads.py), never written to disk.
 CE_VERIFY_UPLOAD_MAX_BYTES = int(os.environ.get("CE_VERIFY_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
+# Checks per address per window (certificates/throttle.py); beyond it a 429 page until the window ends.
+CE_VERIFY_PDF_CHECKS_PER_WINDOW = int(os.environ.get("CE_VERIFY_PDF_CHECKS_PER_WINDOW", "30"))
+CE_VERIFY_PDF_WINDOW_SECONDS = int(os.environ.get("CE_VERIFY_PDF_WINDOW_SECONDS", "600"))
 
 # `make bench` turns this on to route /bench/hello/, the bare-Django floor the pages are compared with.
 BENCH_HELLO = env_bool("BENCH_HELLO", False)

@@ -17,7 +17,7 @@ def signing_key_is_for_production(app_configs, **kwargs):
             Warning(
                 f"The current signing key {key.kid} is a development key ({key.subject}); certificate "
                 "PDFs signed with it say so to every reader.",
-                hint="Run `manage.py create_signing_key --common-name '<provider name>'` in CE_SIGNING_KEY_DIR, "
+                hint="Run `manage.py create_signing_key --common-name '<provider name>'` with CE_SIGNING_KEY_DIR set, "
                 "or put a key with a CA-issued certificate there.",
                 id="certificates.W002",
             )

@@ -167,6 +167,8 @@ class CertificateEmail(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Set while one run sends, outside any transaction (ce_course.deliveries): a second run stops.
+    sending_since = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 
     def __str__(self):

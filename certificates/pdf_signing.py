@@ -24,8 +24,9 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from django.conf import settings
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.attributes import CMSAttributeProvider, SignedAttributeProviderSpec
 from pyhanko.sign.fields import SigSeedSubFilter
-from pyhanko.sign.general import get_pyca_cryptography_hash
+from pyhanko.sign.general import as_signing_certificate_v2, get_pyca_cryptography_hash, simple_cms_attribute
 from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, SimpleSigner
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
@@ -84,6 +85,34 @@ class _LoadedKeySigner(SimpleSigner):
         return super().sign_raw(data, digest_algorithm)
 
 
+class _PreparedAttribute(CMSAttributeProvider):
+    """A signed attribute whose value is the same for every signature, built once."""
+
+    def __init__(self, attribute_type: str, value):
+        self.attribute_type = attribute_type
+        self.attribute = simple_cms_attribute(attribute_type, value)
+
+    async def get_attribute(self, dry_run=False):
+        return self.attribute
+
+
+class _PadesBaselineBAttributes(SignedAttributeProviderSpec):
+    """The signed attributes PAdES baseline B asks for beyond content-type and message-digest
+    (which pyHanko adds itself): the signing-certificate-v2 reference, and nothing else (PAdES
+    forbids a signing-time attribute; the time is in the signature dictionary). pyHanko's default
+    (its CAdES spec) rebuilds that reference, a hash of the certificate, for every signature; it
+    depends only on the certificate, so it is built once per key here.
+    """
+
+    def __init__(self, certificate):
+        self.signing_certificate = _PreparedAttribute(
+            "signing_certificate_v2", as_signing_certificate_v2(certificate)
+        )
+
+    def signed_attr_providers(self, data_digest: bytes, digest_algorithm: str):
+        yield self.signing_certificate
+
+
 @lru_cache(maxsize=8)
 def _signer(kid: str, key: SigningKey) -> SimpleSigner:
     # Converting the key to asn1crypto's form costs more than the RSA signature: once per key.
@@ -93,12 +122,14 @@ def _signer(kid: str, key: SigningKey) -> SimpleSigner:
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
     )
-    return _LoadedKeySigner(
+    signer = _LoadedKeySigner(
         loaded_key=key.private_key,
         signing_cert=certificate,
         signing_key=private_key,
         cert_registry=SimpleCertificateStore.from_certs([certificate]),
     )
+    signer.signed_attr_prov_spec = _PadesBaselineBAttributes(certificate)  # a public attribute of Signer
+    return signer
 
 
 def sign_pdf(
@@ -157,19 +188,31 @@ def _intact(signature, certificate) -> bool:
     return status.intact and status.valid and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
 
 
+# The upload check is public and anonymous, and a 5 MB file can hold hundreds of signature
+# dictionaries, each carrying our (public) certificate: looking at every one would be hundreds of
+# whole-file hashes and CMS checks per request. What we issue carries one signature, so only the
+# latest few are looked at, and of those only the last one that is ours is validated.
+SIGNATURES_LOOKED_AT = 4
+
+
 def read_claims(pdf_bytes: bytes, published: list[SigningKey]) -> PdfClaims:
-    """Our signatures and the serial an uploaded file carries; no claims if it cannot be parsed."""
+    """Our signatures and the serial an uploaded file carries; no claims if it cannot be parsed.
+
+    Bounded work: the file's last SIGNATURES_LOOKED_AT signatures are read, and only the last of
+    ours among them is validated (`intact_kids` holds at most one kid).
+    """
     ours = {key.certificate.public_bytes(serialization.Encoding.DER): key.kid for key in published}
     try:
         reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
-        signed_by, intact = [], []
-        for signature in reader.embedded_signatures:
+        signed_by, last_ours = [], None
+        for signature in reader.embedded_signatures[-SIGNATURES_LOOKED_AT:]:
             kid = ours.get(signature.signer_cert.dump())
-            if kid is None:
-                continue
-            signed_by.append(kid)
-            if _intact(signature, signature.signer_cert):
-                intact.append(kid)
+            if kid is not None:
+                signed_by.append(kid)
+                last_ours = (signature, kid)
+        intact = []
+        if last_ours is not None and _intact(last_ours[0], last_ours[0].signer_cert):
+            intact.append(last_ours[1])
         # Subscripting (unlike .get) follows the indirect reference to the info dictionary.
         keywords = str(reader.trailer_view["/Info"].get("/Keywords", ""))
     except Exception:  # an altered or hostile file, or one with no info: any failure means "no claims"

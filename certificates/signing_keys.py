@@ -167,7 +167,7 @@ def create_signing_key(
     """Generate a new RSA key and a self-signed certificate and write both; the new key becomes the
     current one and the previous current key is retired from its not_before. Old keys are kept."""
     directory = directory or key_directory()
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     existing = _load(directory, tuple(sorted(os.listdir(directory))))
     if existing and existing[0].not_before >= now:

@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.roles import is_board_reviewer
-from certificates import pdf, pdf_signing, selectors, services, signing_keys, transcript
+from certificates import pdf, pdf_signing, selectors, services, signing_keys, throttle, transcript
 from certificates.codes import normalize_code
 from certificates.forms import AttestationForm, EvaluationForm, RevokeForm, VerifyForm, VerifyPdfForm
 from certificates.uploads import MemoryOnlyUploadHandler
@@ -165,6 +165,16 @@ def _too_large(request):
 def verify_pdf(request):
     """Check an uploaded PDF against every certificate we issued. The file is read into memory,
     hashed and dropped: nothing uploaded is stored."""
+    allowed, seconds_left = throttle.verify_pdf_allowed(request)
+    if not allowed:
+        response = render(
+            request,
+            "certificates/verify_pdf_throttled.html",
+            {"minutes": -(-seconds_left // 60), "per_window": settings.CE_VERIFY_PDF_CHECKS_PER_WINDOW},
+            status=429,
+        )
+        response["Retry-After"] = str(seconds_left)
+        return response  # refused before the body is read
     limit = settings.CE_VERIFY_UPLOAD_MAX_BYTES
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)

@@ -10,6 +10,7 @@ import uuid
 
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from certificates import signing_keys
@@ -91,11 +92,13 @@ def credential_issue(*, certificate, course, email, now):
     )
 
 
-def credential_revoke(*, certificate, now):
+def credential_revoke(*, certificate, now, listed_at=None):
     """Set the revocation bit of the certificate's credential (if it has one and it is not set yet).
 
-    Call inside the revoking transaction. The list's `updated_at` moves with it, so the published
-    list gets a new validFrom, ETag and Last-Modified.
+    Call inside the revoking transaction. The credential is revoked at `now`; the list's
+    `updated_at` moves to `listed_at` (default `now`), so the published list gets a new validFrom,
+    ETag and Last-Modified. It never moves backwards: a verifier holding the list from a later
+    date would send that date in If-Modified-Since and be told, wrongly, that nothing changed.
     """
     credential = (
         Credential.objects.select_for_update()
@@ -106,7 +109,9 @@ def credential_revoke(*, certificate, now):
     if credential is None:
         return None
     Credential.objects.filter(pk=credential.pk).update(revoked_at=now)
-    StatusList.objects.filter(pk=credential.status_list_id).update(updated_at=now)
+    StatusList.objects.filter(pk=credential.status_list_id).update(
+        updated_at=Greatest(F("updated_at"), listed_at or now)
+    )
     return credential
 
 
@@ -133,6 +138,7 @@ def credentials_issue_missing(*, now):
                 certificate=certificate, course=certificate.course, email=certificate.user.email, now=now
             )
             if certificate.revoked_at is not None:
-                credential_revoke(certificate=certificate, now=certificate.revoked_at)
+                # Revoked when the certificate was; but the list changes now, not back then.
+                credential_revoke(certificate=certificate, now=certificate.revoked_at, listed_at=now)
             issued += 1
     return issued

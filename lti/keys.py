@@ -5,11 +5,17 @@ set; mode 0600). The newest key signs (deep-linking responses, AGS token request
 is made, the one before stays in the published JWKS for LTI_KEY_OVERLAP_HOURS, so a message the
 old key signed just before the rotation, or a platform holding a cached copy of the JWKS, still
 verifies; after the overlap `manage.py lti_keys --prune` deletes it.
+
+Reading and decrypting a key costs tens of milliseconds, and the JWKS, the OIDC login and every
+launch need the keys, so they are loaded once per process and again only when the directory
+listing (or LTI_KEY_PASSWORD) changes: one ``listdir`` per call, and a rotation needs no restart.
 """
 
 import os
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
 
@@ -30,7 +36,7 @@ class ToolKey:
     private_pem: str
     public_pem: str
 
-    @property
+    @cached_property
     def jwk(self):
         # The library's own JWK export (kid = RFC 7638 thumbprint), the kid it puts in headers.
         return dict(Registration.get_jwk(self.public_pem))
@@ -84,13 +90,24 @@ def _load(path: Path) -> ToolKey:
     return ToolKey(created_at=created_at, private_pem=private_pem, public_pem=public_pem)
 
 
+_cache_lock = threading.Lock()
+_cache: dict = {"listing": None, "keys": [], "jwks": {}}
+
+
 def all_keys() -> list[ToolKey]:
-    """Every key on disk, newest first."""
+    """Every key on disk, newest first (loaded again only when the listing changes)."""
     directory = key_directory()
-    if not directory.is_dir():
-        return []
-    paths = sorted((p for p in directory.iterdir() if p.name.endswith(SUFFIX)), reverse=True)
-    return [_load(path) for path in paths]
+    try:
+        names = tuple(sorted((n for n in os.listdir(directory) if n.endswith(SUFFIX)), reverse=True))
+    except FileNotFoundError:
+        names = ()
+    listing = (str(directory), names, _password())
+    with _cache_lock:
+        if _cache["listing"] != listing:
+            _cache["keys"] = [_load(directory / name) for name in names]
+            _cache["jwks"] = {}
+            _cache["listing"] = listing
+        return list(_cache["keys"])
 
 
 def current_key() -> ToolKey:
@@ -126,4 +143,11 @@ def prune(now=None) -> list[str]:
 
 
 def jwks(now=None) -> dict:
-    return {"keys": [key.jwk for key in published_keys(now)]}
+    """The published keys as a JWKS body, built once per set of published keys (not to be mutated)."""
+    published = published_keys(now)
+    which = tuple(key.created_at for key in published)
+    with _cache_lock:
+        body = _cache["jwks"].get(which)
+        if body is None:
+            body = _cache["jwks"][which] = {"keys": [key.jwk for key in published]}
+        return body

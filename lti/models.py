@@ -142,6 +142,8 @@ class ScoreSend(models.Model):
     timestamp = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Set while one run sends, outside any transaction (ce_course.deliveries): a second run stops.
+    sending_since = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 
     class Meta:

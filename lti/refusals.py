@@ -22,6 +22,11 @@ REASONS = {
         "This site is not ready for LTI launches yet: its administrator must create its key "
         "(manage.py lti_keys --create)."
     ),
+    "privileged_account": (
+        "Staff, administrator and CE board accounts cannot be signed in from an LMS. "
+        "Log in to this site directly with your password."
+    ),
+    "no_launch": "No LMS launch is in progress, or the LMS was disconnected from this site. Start the activity again from your LMS.",
     "invalid": "The launch request is not a valid LTI 1.3 launch.",
 }
 

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ce_course.audit import audit_record
-from lti.models import GradeLink, Identity, Platform, ScoreSend, UsedNonce
+from lti.models import GradeLink, Identity, ScoreSend, UsedNonce
 from lti.refusals import REASONS
 from lti.tool_conf import LaunchRefused
 
@@ -48,7 +48,6 @@ def _placeholder_email(platform, sub):
     return f"lti-{digest}@lti.invalid"
 
 
-@transaction.atomic
 def account_create(*, platform, pending):
     """Create the nurse's account from the launch's claims; her identity is unconfirmed until she checks it."""
     User = get_user_model()
@@ -58,14 +57,26 @@ def account_create(*, platform, pending):
     first, last = pending.get("given_name") or "", pending.get("family_name") or ""
     if not (first or last) and pending.get("name"):
         first, _, last = pending["name"].partition(" ")
-    user = User.objects.create_user(email=email, password=None, first_name=first[:150], last_name=last[:150])
-    identity = Identity.objects.create(platform=platform, sub=pending["sub"], user=user, created_account=True)
-    audit_record(
-        actor=user,
-        action="lti.account_created",
-        obj=identity,
-        summary=f"Account created from {platform.name}",
-    )
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email, password=None, first_name=first[:150], last_name=last[:150]
+            )
+            identity = Identity.objects.create(
+                platform=platform, sub=pending["sub"], user=user, created_account=True
+            )
+            audit_record(
+                actor=user,
+                action="lti.account_created",
+                obj=identity,
+                summary=f"Account created from {platform.name}",
+            )
+    except IntegrityError as error:
+        # The check above passed, but a request running at the same time (a double-clicked
+        # "Continue") created the account first: the unique email or LMS user refused this one.
+        raise LinkError(
+            "Your account was just created by another request: open the activity again from your LMS."
+        ) from error
     return identity
 
 
@@ -136,7 +147,3 @@ def scores_enqueue(*, user_id, course_id, kind, percent):
             score_send.enqueue(send.pk)
     except Exception:  # the score is a courtesy to the LMS; the learner's record stands regardless
         logger.exception("LTI scores for user %s, course %s not queued", user_id, course_id)
-
-
-def platform_for_pending(pending):
-    return Platform.objects.get(pk=pending["platform_id"], is_active=True)

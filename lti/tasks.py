@@ -1,41 +1,40 @@
 """Send a score to the platform's line item (AGS), as a background task that retries.
 
-The Tasks API has no automatic retry, so a failed send enqueues itself again with `attempt + 1`,
-deferred by `retry_delay(attempt)` (1, 4, 16, 64 minutes) when the backend can defer, at most
-SCORE_MAX_ATTEMPTS times. The ScoreSend row makes it idempotent: a row with `sent_at` is not sent again.
+ce_course.deliveries claims the ScoreSend row, makes the requests outside any transaction, records
+the outcome and retries a failure with backoff (1, 4, 16, 64 minutes), at most SCORE_MAX_ATTEMPTS
+times. The row makes it idempotent: a row with `sent_at` is not sent again.
 """
 
-import logging
-from datetime import timedelta
-
 import requests
-from django.db import transaction
-from django.utils import timezone
 from django_tasks import task
 from pylti1p3.assignments_grades import AssignmentsGradesService
 from pylti1p3.grade import Grade
 from pylti1p3.service_connector import ServiceConnector
+from requests.adapters import HTTPAdapter
 
+from ce_course.deliveries import deliver
 from lti.models import ScoreSend
 from lti.tool_conf import registration_for
 
-logger = logging.getLogger(__name__)
-
 SCORE_MAX_ATTEMPTS = 5
-FIRST_RETRY = timedelta(minutes=1)
 REQUEST_TIMEOUT_SECONDS = 20
 
 
-def retry_delay(attempt: int) -> timedelta:
-    return FIRST_RETRY * 4 ** (attempt - 1)
+class TimeoutAdapter(HTTPAdapter):
+    """pylti1p3 (2.0.0) passes no `timeout` and takes no option for one, and requests has no
+    per-session timeout; a transport adapter, requests' documented extension point, is where one
+    goes. A platform that never answers must not hold the worker (tests/lti/test_results.py pins it)."""
+
+    def send(self, request, timeout=None, **kwargs):
+        return super().send(request, timeout=timeout or REQUEST_TIMEOUT_SECONDS, **kwargs)
 
 
-class _TimeoutSession(requests.Session):
-    """The library sets no timeout; a platform that never answers must not hold the worker."""
-
-    def request(self, *args, **kwargs):
-        kwargs.setdefault("timeout", REQUEST_TIMEOUT_SECONDS)
-        return super().request(*args, **kwargs)
+def platform_session() -> requests.Session:
+    """The HTTP session pylti1p3 uses to reach a platform: every request times out."""
+    session = requests.Session()
+    session.mount("https://", TimeoutAdapter())
+    session.mount("http://", TimeoutAdapter())
+    return session
 
 
 def grade_for(send: ScoreSend) -> Grade:
@@ -52,7 +51,7 @@ def grade_for(send: ScoreSend) -> Grade:
 
 def _post(send: ScoreSend) -> None:
     link = send.link
-    connector = ServiceConnector(registration_for(link.identity.platform), _TimeoutSession())
+    connector = ServiceConnector(registration_for(link.identity.platform), platform_session())
     service = AssignmentsGradesService(connector, {"scope": link.scopes, "lineitem": link.lineitem_url})
     service.put_grade(grade_for(send))
 
@@ -60,29 +59,12 @@ def _post(send: ScoreSend) -> None:
 @task()
 def score_send(send_id: int, attempt: int = 1) -> str:
     """Post ScoreSend `send_id` to its line item unless it was sent already; on failure, retry later."""
-    with transaction.atomic():
-        send = (
-            ScoreSend.objects.select_for_update().select_related("link__identity__platform").get(pk=send_id)
-        )
-        if send.sent_at is not None:
-            return "already sent"
-        send.attempts += 1
-        try:
-            _post(send)
-        except Exception as error:  # any failure of the platform or the network: record, retry
-            send.last_error = f"{type(error).__name__}: {error}"[:1000]
-            send.save(update_fields=["attempts", "last_error"])
-            failure = error
-        else:
-            send.sent_at = timezone.now()
-            send.last_error = ""
-            send.save(update_fields=["attempts", "sent_at", "last_error"])
-            return "sent"
-    logger.warning("LTI score %s failed (attempt %s): %s", send_id, attempt, failure)
-    if attempt < SCORE_MAX_ATTEMPTS:
-        next_task = score_send
-        if next_task.get_backend().supports_defer:
-            next_task = next_task.using(run_after=timezone.now() + retry_delay(attempt))
-        # A backend that cannot defer (the immediate one of the tests) runs the retry at once.
-        next_task.enqueue(send_id, attempt + 1)
-    raise failure
+    return deliver(
+        rows=ScoreSend.objects.select_related("link__identity__platform"),
+        lookup={"pk": send_id},
+        prepare=lambda send: lambda: _post(send),
+        task=score_send,
+        task_args=(send_id,),
+        attempt=attempt,
+        max_attempts=SCORE_MAX_ATTEMPTS,
+    )

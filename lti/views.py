@@ -5,9 +5,10 @@ Every token and OIDC step goes through pylti1p3; these views only route its resu
 
 from urllib.parse import urlencode, urlsplit
 
+import jwt
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -21,6 +22,7 @@ from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException, OIDCException
 from pylti1p3.lineitem import LineItem
 
+from accounts.forms import LoginForm
 from lti import keys, selectors, services
 from lti.forms import IdentityConfirmForm, LinkAccountForm
 from lti.models import origin_of
@@ -122,7 +124,7 @@ def launch(request):
         data = message_launch.get_launch_data()
         services.nonce_use(platform=conf.platform, nonce=data["nonce"])
     except LtiException as error:
-        return _refused(request, error, conf, issuer=_unverified_issuer(message_launch))
+        return _refused(request, error, conf, issuer=_unverified_issuer(request))
     platform = conf.platform
     request.lti_frame_origins = platform.allowed_frame_origins()
     if message_launch.is_deep_link_launch():
@@ -151,14 +153,34 @@ def launch(request):
     return _enter_course(request, identity, pending)
 
 
-def _unverified_issuer(message_launch):
+def _unverified_issuer(request):
+    """The issuer a refused id_token claims: only for the audit row, never trusted."""
     try:
-        return message_launch._jwt.get("body", {}).get("iss", "")  # only for the audit row, never trusted
-    except AttributeError:
+        claims = jwt.decode(request.POST.get("id_token", ""), options={"verify_signature": False})
+    except jwt.PyJWTError:
         return ""
+    issuer = claims.get("iss", "") if isinstance(claims, dict) else ""
+    return issuer if isinstance(issuer, str) else ""
+
+
+def _refuse_privileged(request, user, platform):
+    """Staff, superusers and board reviewers are never signed in or linked by a launch."""
+    code = "privileged_account"
+    services.refusal_record(
+        code=code,
+        detail=f"Account {user.pk} is staff, an administrator or a CE board reviewer.",
+        platform=platform,
+        issuer=platform.issuer,
+    )
+    request.session.pop("lti_pending", None)
+    request.session.pop("lti_platform_id", None)
+    request.lti_frame_origins = platform.allowed_frame_origins()
+    return render(request, "lti/refused.html", {"reason": REASONS[code], "code": code}, status=403)
 
 
 def _enter_course(request, identity, pending):
+    if not selectors.may_sign_in_from_lms(identity.user):
+        return _refuse_privileged(request, identity.user, identity.platform)
     _sign_in(request, identity.user, identity.platform)
     course = selectors.course_by_id(pending["course_id"])
     services.grade_link_save(identity=identity, course=course, ags_claim=pending["ags"])
@@ -173,11 +195,10 @@ def _enter_course(request, identity, pending):
 def account(request):
     """First launch from an LMS: a new account from the LMS's details, or link the account she has."""
     pending = request.session.get("lti_pending")
-    if not pending:
-        return render(
-            request, "lti/refused.html", {"reason": "No LMS launch is in progress.", "code": ""}, status=400
-        )
-    platform = services.platform_for_pending(pending)
+    platform = selectors.platform_for_pending(pending) if pending else None
+    if platform is None:  # no launch, or the platform was deactivated since
+        request.session.pop("lti_pending", None)
+        return render(request, "lti/refused.html", {"reason": REASONS["no_launch"], "code": ""}, status=400)
     link_form = LinkAccountForm(request.POST if request.POST.get("action") == "link" else None)
     error = None
     if request.method == "POST":
@@ -185,13 +206,19 @@ def account(request):
             if request.POST.get("action") == "create":
                 identity = services.account_create(platform=platform, pending=pending)
             elif link_form.is_valid():
-                user = authenticate(
+                # The site's log-in form, so the address limit and the slow-down apply here too.
+                login_form = LoginForm(
                     request,
-                    username=link_form.cleaned_data["email"],
-                    password=link_form.cleaned_data["password"],
+                    data={
+                        "username": link_form.cleaned_data["email"],
+                        "password": link_form.cleaned_data["password"],
+                    },
                 )
-                if user is None:
+                if not login_form.is_valid():
                     raise services.LinkError("That email and password do not match an account here.")
+                user = login_form.get_user()
+                if not selectors.may_sign_in_from_lms(user):
+                    return _refuse_privileged(request, user, platform)
                 identity = services.account_link(platform=platform, sub=pending["sub"], user=user)
             else:
                 raise services.LinkError("Enter the email and password of your account here.")

@@ -412,8 +412,7 @@ class ProviderAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def signature_preview(self, obj):
         if not obj.nurse_planner_signature:
             return "—"
-        url = Provider.file_url(obj.nurse_planner_signature)
-        return format_html('<img src="{}" alt="Current signature" height="60">', url)
+        return format_html('<img src="{}" alt="Current signature" height="60">', obj.signature_url)
 
     def save_model(self, request, obj, form, change):
         provider_image_save(provider=obj, images=form.cleaned_images)

@@ -16,6 +16,7 @@ Each refusal raises `ImageRefused` with a message for the author.
 
 import hashlib
 import io
+import math
 import re
 from dataclasses import dataclass
 from xml.etree import ElementTree
@@ -29,6 +30,9 @@ from PIL import ImageOps, UnidentifiedImageError
 MAX_BYTES = 2 * 1024 * 1024
 MAX_SIDE = 4096
 MAX_PIXELS = 16_000_000
+# Nesting deeper than this is refused, as lxml refuses it: the writer below recurses once per
+# level, and no drawing needs hundreds of nested groups.
+MAX_SVG_DEPTH = 256
 
 SVG = "image/svg+xml"
 PNG = "image/png"
@@ -261,7 +265,7 @@ def svg_sanitise(data: bytes) -> bytes:
     """A new SVG document holding only the allow-listed parts of `data`.
 
     Refused outright (ImageRefused): not XML, a DOCTYPE or entity declaration, a root that is not
-    an SVG element. Silently dropped: every element and attribute not on the allow-lists, with
+    an SVG element, elements nested more than MAX_SVG_DEPTH deep. Silently dropped: every element and attribute not on the allow-lists, with
     what they contain; comments and processing instructions; any href that is not a #fragment
     of this document; style values that could fetch or run something.
     """
@@ -284,7 +288,9 @@ def svg_sanitise(data: bytes) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _write_element(element, out, *, is_root=False):
+def _write_element(element, out, *, is_root=False, depth=1):
+    if depth > MAX_SVG_DEPTH:
+        raise ImageRefused(f"The SVG nests elements more than {MAX_SVG_DEPTH} deep.")
     namespace, name = _local_name(element.tag) if isinstance(element.tag, str) else ("", "")
     if namespace != SVG_NS or name not in ALLOWED_ELEMENTS:
         return  # dropped with everything inside it; its tail is written by the parent
@@ -293,6 +299,7 @@ def _write_element(element, out, *, is_root=False):
     attributes = _clean_attributes(name, element.attrib)
     if is_root:
         attributes.insert(0, ("xmlns", SVG_NS))
+        _add_viewbox(attributes)
     out.write(f"<{name}")
     for attribute, value in attributes:
         out.write(f" {attribute}={quoteattr(value)}")
@@ -300,10 +307,18 @@ def _write_element(element, out, *, is_root=False):
     if element.text:
         out.write(escape(element.text))
     for child in element:
-        _write_element(child, out)
+        _write_element(child, out, depth=depth + 1)
         if child.tail:
             out.write(escape(child.tail))
     out.write(f"</{name}>")
+
+
+def _add_viewbox(attributes):
+    """Give an SVG sized only in pixels a viewBox, so it scales down with the page instead of being cut off."""
+    values = dict(attributes)
+    width, height = _LENGTH.fullmatch(values.get("width", "")), _LENGTH.fullmatch(values.get("height", ""))
+    if "viewBox" not in values and width and height:
+        attributes.append(("viewBox", f"0 0 {width.group(1)} {height.group(1)}"))
 
 
 def _clean_attributes(element_name, attrib):
@@ -333,17 +348,22 @@ def svg_size(data: bytes) -> tuple[int, int]:
     root = defusedxml.ElementTree.fromstring(data, forbid_dtd=True, forbid_entities=True)
     width, height = root.get("width", ""), root.get("height", "")
     w, h = _LENGTH.fullmatch(width), _LENGTH.fullmatch(height)
-    if w and h:
-        size = (round(float(w.group(1))), round(float(h.group(1))))
-    else:
-        parts = re.split(r"[\s,]+", root.get("viewBox", "").strip())
-        try:
-            size = (round(float(parts[2])), round(float(parts[3])))
-        except (IndexError, ValueError):
-            raise ImageRefused("The SVG needs a viewBox (or a width and height in pixels).") from None
+    parts = [w.group(1), h.group(1)] if w and h else re.split(r"[\s,]+", root.get("viewBox", "").strip())[2:]
+    try:
+        size = (_whole_pixels(parts[0]), _whole_pixels(parts[1]))
+    except (IndexError, ValueError):
+        raise ImageRefused("The SVG needs a viewBox (or a width and height in pixels).") from None
     if not (0 < size[0] <= MAX_SIDE * 4 and 0 < size[1] <= MAX_SIDE * 4):
         raise ImageRefused(f"The SVG's size {size[0]}×{size[1]} is not usable.")
     return size
+
+
+def _whole_pixels(text):
+    """`text` as a whole number; ValueError for inf, nan or a number too long to be a float."""
+    number = float(text)  # "1e400" and 400 nines both become inf, which round() cannot take
+    if not math.isfinite(number):
+        raise ValueError(text)
+    return round(number)
 
 
 # ---------------------------------------------------------------------------------------------

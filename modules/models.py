@@ -452,6 +452,12 @@ class Provider(models.Model):
     def logo_url(self):
         return self.file_url(self.logo)
 
+    @property
+    def signature_url(self):
+        """The staff-only address of the signature image (for the admin's preview)."""
+        name = self.nurse_planner_signature.name
+        return reverse("provider_signature_file", args=[name.rsplit("/", 1)[-1]]) if name else ""
+
 
 class Organization(models.Model):
     """Another organization: a joint provider, a commercial supporter or a planner's employer."""

@@ -3,7 +3,7 @@
 - `modules.progress`: the completion rule (`course_progress`, `lesson_progress`, `dashboard_progress`);
 - `modules.course_reads`: course content for learner pages (`course_for_learner`, the catalogue);
 - `modules.content_cache`: the per-worker copy of course content and its version (`content_forget`);
-- `image_file_read`: an image's stored bytes, for the image view.
+- `image_file_read`: an image's stored bytes, for the image view (and the staff-only signature view).
 """
 
 from django.core.files.storage import storages
@@ -56,16 +56,19 @@ __all__ = [
 
 
 IMAGE_FOLDER = "images"
+# The nurse planner's handwritten signature: kept out of IMAGE_FOLDER, whose files anyone may
+# fetch, and served only to staff; the certificate renderer reads it from the storage.
+SIGNATURE_FOLDER = "signatures"
 
 
-def image_file_read(name):
-    """(bytes, content type) of the stored image file `name`, or None.
+def image_file_read(name, folder=IMAGE_FOLDER):
+    """(bytes, content type) of the stored image file `name` in `folder`, or None.
 
     Read from the storage, not through an Image row: a replaced image's earlier file is no
     longer any row's file, yet HTML frozen in snapshots still points at it.
     """
     storage = storages["default"]
-    path = f"{IMAGE_FOLDER}/{name}"
+    path = f"{folder}/{name}"
     content_type = TYPES_BY_EXTENSION.get(name.rsplit(".", 1)[-1])
     if content_type is None or not storage.exists(path):
         return None

@@ -31,7 +31,7 @@ from modules.models import (
     Provider,
     render_markdown_with_images,
 )
-from modules.selectors import IMAGE_FOLDER
+from modules.selectors import IMAGE_FOLDER, SIGNATURE_FOLDER
 from reports import summary as completion_summary
 
 
@@ -259,14 +259,14 @@ def _load_provider(values, report):
     return provider
 
 
-def image_file_store(clean, key):
+def image_file_store(clean, key, folder=IMAGE_FOLDER):
     """Store a cleaned image under a name made of its key and content hash; return the name.
 
     A name that exists already holds these very bytes, so it is left alone: files are never
     overwritten, which keeps every URL ever rendered pointing at the bytes it was rendered with.
     """
     storage = storages["default"]
-    name = f"{IMAGE_FOLDER}/{key}-{clean.sha256[:16]}.{clean.extension}"
+    name = f"{folder}/{key}-{clean.sha256[:16]}.{clean.extension}"
     if not storage.exists(name):
         saved = storage.save(name, ContentFile(clean.data))
         if saved != name:  # a storage that renames instead of failing; the URL must be the hash name
@@ -521,11 +521,13 @@ def course_duplicate(*, course):
 def provider_image_save(*, provider, images):
     """Save the provider with, for each field name in `images`, its new cleaned image file.
 
-    Files are stored under their content hash and never overwritten, as Image files are.
+    Files are stored under their content hash and never overwritten, as Image files are. The
+    signature goes to SIGNATURE_FOLDER, which the public image view does not serve.
     """
     for field_name, clean in images.items():
+        folder = SIGNATURE_FOLDER if field_name == "nurse_planner_signature" else IMAGE_FOLDER
         getattr(provider, field_name).name = image_file_store(
-            clean, f"provider-{field_name.replace('_', '-')}"
+            clean, f"provider-{field_name.replace('_', '-')}", folder
         )
     provider.full_clean()
     provider.save()

@@ -23,6 +23,7 @@ urlpatterns = [
     path("courses/<slug:slug>/", views.course_detail, name="course_detail"),
     path("courses/<slug:course_slug>/modules/<slug:module_slug>/", views.module_detail, name="module_detail"),
     path("media/images/<image_name:name>", views.image_file, name="image_file"),
+    path("media/signatures/<image_name:name>", views.provider_signature_file, name="provider_signature_file"),
     path(
         "courses/<slug:course_slug>/modules/<slug:module_slug>/complete/",
         views.module_complete,

@@ -161,9 +161,27 @@ def image_file(request, name):
     found = selectors.image_file_read(name)
     if found is None:
         raise Http404("No such image.")
-    data, content_type = found
-    response = HttpResponse(data, content_type=content_type)
+    response = _image_response(*found)
     response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+@require_safe
+def provider_signature_file(request, name):
+    """The nurse planner's signature image, for staff only (the admin's preview): it is a
+    handwritten signature, so no one else may fetch it, even with its URL."""
+    if not (request.user.is_active and request.user.is_staff):
+        raise Http404("No such image.")
+    found = selectors.image_file_read(name, folder=selectors.SIGNATURE_FOLDER)
+    if found is None:
+        raise Http404("No such image.")
+    response = _image_response(*found)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _image_response(data, content_type):
+    response = HttpResponse(data, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     if content_type == "image/svg+xml":

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from ce_course.admin_tools import ReadOnlyAdminMixin
@@ -62,6 +63,17 @@ def _signed_in_needs(admin_site, permission, view):
 # ---------------------------------------------------------------------------
 # Quiz, with GIFT import and export
 # ---------------------------------------------------------------------------
+
+
+# Room in a multipart body for the boundaries, part headers and the other fields beside the file.
+UPLOAD_ENVELOPE_BYTES = 64 * 1024
+
+
+def _declared_length(request):
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 class GiftUploadForm(forms.Form):
@@ -191,7 +203,8 @@ class QuizAdmin(admin.ModelAdmin):
                 _signed_in_needs(
                     self.admin_site,
                     IMPORT_PERMISSION,
-                    require_http_methods(["GET", "HEAD", "POST"])(self.import_gift_view),
+                    # CSRF is checked in the view, after the declared size: checking it reads the body.
+                    csrf_exempt(require_http_methods(["GET", "HEAD", "POST"])(self.import_gift_view)),
                 ),
                 name="quizzes_quiz_import_gift",
             ),
@@ -216,7 +229,22 @@ class QuizAdmin(admin.ModelAdmin):
         return urls + super().get_urls()
 
     def import_gift_view(self, request, pk):
-        """Upload a question bank (any format), preview it as learners will see it, confirm: all or nothing."""
+        """Upload a question bank (any format), preview it as learners will see it, confirm: all or nothing.
+
+        A request declaring a body bigger than the limit allows is refused before the body is read."""
+        if (
+            request.method == "POST"
+            and _declared_length(request) > MAX_BANK_UPLOAD_BYTES + UPLOAD_ENVELOPE_BYTES
+        ):
+            quiz = get_object_or_404(Quiz.objects.select_related("course"), pk=pk)
+            error = (
+                f"The file is too large: the limit is {filesizeformat(MAX_BANK_UPLOAD_BYTES)} "
+                f"({MAX_BANK_UPLOAD_BYTES:,} bytes). Nothing was read; split it into smaller files."
+            )
+            return self._import_page(request, quiz, GiftUploadForm(), None, None, 400, error=error)
+        return csrf_protect(self._import_gift)(request, pk)
+
+    def _import_gift(self, request, pk):
         quiz = get_object_or_404(Quiz.objects.select_related("course"), pk=pk)
         report, fmt, status = None, None, 200
         if request.method == "POST" and "token" in request.POST:

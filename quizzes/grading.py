@@ -682,25 +682,43 @@ def _multiple_credit(key: Key, selected: frozenset[str]) -> tuple[Decimal, Decim
 
 
 @lru_cache(maxsize=1024)
-def _pattern(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
-    """An accepted answer as a regular expression: `*` (or a run of them) matches any characters,
-    `\\*` is a literal star, everything else is literal. Compared normalized like the response."""
+def _pattern_pieces(pattern: str, case_sensitive: bool) -> tuple[str, ...]:
+    """An accepted answer as its literal pieces: a `*` (or a run of them) between two pieces matches
+    any characters, `\\*` is a literal star, everything else is literal. Normalized like the response.
+    One piece means no wildcard; pieces ("", ...) or (..., "") mean a leading or trailing star."""
     pattern = normalize_text(pattern)
     if not case_sensitive:
         pattern = pattern.casefold()
-    parts = []
+    pieces = [""]
     for literal, star in re.findall(r"((?:\\\*|[^*])*)(\**)", pattern):
-        parts.append(re.escape(literal.replace("\\*", "*")))
+        pieces[-1] += literal.replace("\\*", "*")
         if star:
-            parts.append(".*")
-    return re.compile("".join(parts), re.DOTALL)
+            pieces.append("")
+    return tuple(pieces)
 
 
 def text_matches(pattern: str, typed: str, *, case_sensitive: bool) -> bool:
-    """Whether a typed answer (already normalized) matches an accepted answer, wildcards and all."""
-    return (
-        _pattern(pattern, case_sensitive).fullmatch(typed if case_sensitive else typed.casefold()) is not None
-    )
+    """Whether a typed answer (already normalized) matches an accepted answer, wildcards and all.
+
+    Matched greedily rather than as a regular expression: the first piece anchors the start, the
+    last the end, and each piece between is taken at its leftmost place after the one before. That is
+    linear in the answer's length, where `.*` per star backtracks exponentially on a pattern like
+    `*a*a*a*a*b` (the pattern comes from an author or an import, the answer from any learner)."""
+    pieces = _pattern_pieces(pattern, case_sensitive)
+    if not case_sensitive:
+        typed = typed.casefold()
+    if len(pieces) == 1:
+        return typed == pieces[0]
+    first, *middle, last = pieces
+    if len(typed) < len(first) + len(last) or not typed.startswith(first) or not typed.endswith(last):
+        return False
+    position, end = len(first), len(typed) - len(last)
+    for piece in middle:
+        found = typed.find(piece, position, end)
+        if found < 0:
+            return False
+        position = found + len(piece)
+    return True
 
 
 def _text_credit(key: Key, typed: str) -> tuple[Decimal, Decimal]:

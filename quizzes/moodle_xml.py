@@ -466,7 +466,9 @@ def _read_question(question, category):
     return reader(question, line, common)
 
 
-def _problem(error):
+def question_problem(error):
+    """A question refused while reading (Moodle XML or QTI: anything with `line`, `message` and
+    `unsupported`) as the problem the import report lists."""
     message = f"Line {error.line}: {error.message}"
     if error.unsupported:
         return GiftUnsupported(error.line, message, kind=error.unsupported)
@@ -507,7 +509,7 @@ def parse_moodle_xml(data, *, max_questions=DEFAULT_MAX_QUESTIONS):
             question = _read_question(element, category)
             stem, stem_images = _stem_images(element, {"stem": question.stem, "line": line})
         except _QuestionError as error:
-            problems.append(_problem(error))
+            problems.append(question_problem(error))
             continue
         if stem_images:
             question = replace(question, stem=stem)

@@ -47,7 +47,7 @@ from quizzes.gift import (
     GiftSyntaxError,
     GiftUnsupported,
 )
-from quizzes.moodle_xml import BankParseResult
+from quizzes.moodle_xml import BankParseResult, question_problem
 from quizzes.xml_safety import XmlRefused, local_name, parse_xml
 
 NS = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
@@ -748,13 +748,6 @@ def _stem_with_blank(body, interaction):
     return re.sub(r"<qti-blank-marker></qti-blank-marker>", BLANK, html, count=1)
 
 
-def _problem(error):
-    message = f"Line {error.line}: {error.message}"
-    if error.unsupported:
-        return GiftUnsupported(error.line, message, kind=error.unsupported)
-    return GiftSyntaxError(error.line, message)
-
-
 def _parse_item_bytes(data, where=""):
     """(question or None, problems, notes) for one item file."""
     prefix = f"{where}: " if where else ""
@@ -777,7 +770,7 @@ def _parse_item_bytes(data, where=""):
         question, notes = _read_item(root)
     except _ItemError as error:
         error.message = prefix + error.message
-        return None, [_problem(error)], []
+        return None, [question_problem(error)], []
     return question, [], [GiftProblem(question.line, f"Line {question.line}: {prefix}{n}") for n in notes]
 
 
@@ -785,6 +778,10 @@ def _safe_name(name):
     return not (
         name.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", name) or re.match(r"^[A-Za-z]:", name)
     )
+
+
+class _UnpackLimit(Exception):
+    """The package inflated to more than MAX_UNPACKED_BYTES while being read."""
 
 
 def _parse_package(data):
@@ -811,12 +808,19 @@ def _parse_package(data):
         message = f"Line 1: the package unpacks to {total:,} bytes; the limit is {MAX_UNPACKED_BYTES:,}"
         return BankParseResult((), (GiftLimitExceeded(1, message),))
 
+    unpacked = 0
+
     def read(name):
-        # Read at most the declared size plus one byte: a lying header cannot make us unpack more.
+        # The bytes actually inflated count against one budget for the whole package, so neither a
+        # lying header nor an entry read again can make us unpack more than MAX_UNPACKED_BYTES.
+        nonlocal unpacked
         with package.open(name) as handle:
-            content = handle.read(MAX_UNPACKED_BYTES + 1)
-        if len(content) > MAX_UNPACKED_BYTES:
-            raise zipfile.BadZipFile(f"{name} is larger than its header says")
+            content = handle.read(MAX_UNPACKED_BYTES - unpacked + 1)
+        unpacked += len(content)
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise _UnpackLimit(
+                f"Line 1: the package unpacks to more than {MAX_UNPACKED_BYTES:,} bytes; refused"
+            )
         return content
 
     names = {e.filename for e in entries}
@@ -830,6 +834,7 @@ def _parse_package(data):
             ]
         else:
             hrefs = sorted(n for n in names if n.endswith(".xml"))
+        hrefs = list(dict.fromkeys(hrefs))  # an item listed twice is read, and imported, once
         questions, problems, notes = [], [], []
         if len(hrefs) > MAX_QUESTIONS:
             return BankParseResult((), (GiftLimitExceeded(1, f"Line 1: more than {MAX_QUESTIONS:,} items"),))
@@ -848,6 +853,8 @@ def _parse_package(data):
         return BankParseResult(
             (), (GiftSyntaxError(refused.line, f"Line {refused.line}: imsmanifest.xml: {refused.message}"),)
         )
+    except _UnpackLimit as limit:
+        return BankParseResult((), (GiftLimitExceeded(1, str(limit)),))
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as error:
         return BankParseResult((), (GiftSyntaxError(1, f"Line 1: the ZIP package cannot be read ({error})"),))
     categories = tuple(GiftCategory(q.line, q.category) for q in questions if q.category)

@@ -2,9 +2,10 @@
 
 Pure Python, no Django. lxml with entity expansion, DTD loading and network access switched
 off, and libxml2's own limits left on (``huge_tree=False``: at most 256 levels of nesting, at
-most 10 MB per text node). A document type declaration is refused outright, before parsing:
-none of the formats we read uses one, and it is where entity bombs ("billion laughs") and
-external entities (``SYSTEM "file:///etc/passwd"``) live.
+most 10 MB per text node). A document type declaration is refused: none of the formats we read uses one, and it is where
+entity bombs ("billion laughs") and external entities (``SYSTEM "file:///etc/passwd"``) live. It
+is refused before parsing when the bytes show it (ASCII-compatible encodings), and otherwise
+(UTF-16) right after parsing, which with entity expansion off expands nothing.
 """
 
 import re
@@ -66,7 +67,9 @@ def parse_xml(data):
         raise XmlRefused(line, f"the file is not well-formed XML: {reason}.") from None
     except ValueError as error:  # e.g. an encoding lxml cannot decode
         raise XmlRefused(1, f"the file cannot be read as XML: {error}.") from None
-    if root.getroottree().docinfo.internalDTD is not None:  # pragma: no cover - caught by the scan above
+    # The byte scan above misses a declaration in UTF-16 (every other byte is NUL); lxml reads the
+    # BOM and parses it, entities unexpanded, and this check of the parsed tree refuses it.
+    if root.getroottree().docinfo.internalDTD is not None:
         raise XmlRefused(1, "the file declares a document type, which is refused.")
     return root
 

@@ -99,6 +99,8 @@ class ReminderSent(models.Model):
     period = models.CharField(max_length=20)
     claimed_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Set while one run sends, outside any transaction (ce_course.deliveries): a second run stops.
+    sending_since = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)

@@ -1,26 +1,20 @@
 """The background task that sends one claimed reminder (django-tasks, like certificates/tasks.py).
 
-The ReminderSent row was inserted before this runs (services.reminders_send); the task locks it,
-and a row with `sent_at` set sends nothing, so a duplicate enqueue or a racing retry is harmless.
-A failed send is recorded on the row and retried with the certificate email's backoff.
+The ReminderSent row was inserted before this runs (services.reminders_send). ce_course.deliveries
+claims it, sends outside any transaction and records the outcome; a row with `sent_at` set sends
+nothing, so a duplicate enqueue or a racing retry is harmless. A failed send is retried with backoff.
 """
-
-import logging
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django_tasks import task
 
-from certificates.tasks import retry_delay
+from ce_course.deliveries import Skip, deliver
 from reminders import messages, selectors
 from reminders.models import CATEGORY_OF_REASON, Reason, ReminderSent
 from reminders.tokens import unsubscribe_token
-
-logger = logging.getLogger(__name__)
 
 REMINDER_MAX_ATTEMPTS = 4
 
@@ -99,40 +93,30 @@ def reminder_email(row: ReminderSent) -> EmailMultiAlternatives:
 @task()
 def reminder_email_send(reminder_id: int, attempt: int = 1) -> str:
     """Send claimed reminder `reminder_id` unless it was sent already or she has unsubscribed since."""
-    with transaction.atomic():
-        row = ReminderSent.objects.select_for_update().select_related("recipient").get(pk=reminder_id)
-        if row.sent_at is not None:
-            return "already sent"
+
+    def prepare(row):
         category = CATEGORY_OF_REASON[Reason(row.reason)]
         if category.value in selectors.opted_out_categories(user_id=row.recipient_id):
-            row.outcome = ReminderSent.Outcome.OPTED_OUT
-            row.save(update_fields=["outcome"])
-            return "opted out"
-        row.attempts += 1
+            raise Skip("opted out", outcome=ReminderSent.Outcome.OPTED_OUT)
         try:
             email = reminder_email(row)
         except SubjectGone as gone:  # nothing to remind her of: record it, do not retry
-            row.outcome = ReminderSent.Outcome.FAILED
-            row.last_error = str(gone)
-            row.save(update_fields=["attempts", "outcome", "last_error"])
-            return "subject gone"
-        try:
-            email.send()
-        except Exception as error:  # any transport failure: record it and try again later
-            row.outcome = ReminderSent.Outcome.FAILED
-            row.last_error = f"{type(error).__name__}: {error}"[:1000]
-            row.save(update_fields=["attempts", "outcome", "last_error"])
-            failure = error
-        else:
-            row.sent_at = timezone.now()
-            row.outcome = ReminderSent.Outcome.SENT
-            row.last_error = ""
-            row.save(update_fields=["attempts", "sent_at", "outcome", "last_error"])
-            return "sent"
-    logger.warning("Reminder %s failed (attempt %s): %s", reminder_id, attempt, failure)
-    if attempt < REMINDER_MAX_ATTEMPTS:
-        next_task = reminder_email_send
-        if next_task.get_backend().supports_defer:
-            next_task = next_task.using(run_after=timezone.now() + retry_delay(attempt))
-        next_task.enqueue(reminder_id, attempt + 1)
-    raise failure
+            raise Skip(
+                "subject gone",
+                attempts=row.attempts + 1,
+                outcome=ReminderSent.Outcome.FAILED,
+                last_error=str(gone),
+            ) from gone
+        return email.send
+
+    return deliver(
+        rows=ReminderSent.objects.select_related("recipient"),
+        lookup={"pk": reminder_id},
+        prepare=prepare,
+        task=reminder_email_send,
+        task_args=(reminder_id,),
+        attempt=attempt,
+        max_attempts=REMINDER_MAX_ATTEMPTS,
+        sent_fields={"outcome": ReminderSent.Outcome.SENT},
+        failed_fields={"outcome": ReminderSent.Outcome.FAILED},
+    )

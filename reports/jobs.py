@@ -4,7 +4,7 @@ A reviewer's export request with more than `settings.EXPORT_JOB_ROWS` rows creat
 and enqueues `export_job_run` in the same transaction (the queue is a table of the same database,
 so there is never a job without its task, nor a task without its job). The worker writes the file
 through the existing generators (reports/exports.py, pdf_summary.py, activity_file.py) into
-Django's default storage, counting `done` of `total` as it goes; the job's page shows that count.
+the exports storage (STORAGES["exports"], private), counting `done` of `total` as it goes; the job's page shows that count.
 The file is kept `settings.EXPORT_JOB_KEEP_DAYS` days, then `export_jobs_expire` deletes it.
 A failed export is not retried: its page says so and the reviewer asks again.
 """
@@ -192,7 +192,7 @@ WRITERS = {
 def export_job_run(job_id: int) -> str:
     """Make the job's file. Runs once per job: a second run (a duplicate enqueue) finds it claimed.
 
-    Side effects: the job row (status, total, done, file, times), a file in default storage; then
+    Side effects: the job row (status, total, done, file, times), a file in the exports storage; then
     expired jobs' files are deleted (export_jobs_expire).
     """
     now = timezone.now()

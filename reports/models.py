@@ -1,6 +1,12 @@
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.db.models import F, Q
+
+
+def exports_storage():
+    """STORAGES["exports"], read when a file is saved (a callable keeps it out of the migration)."""
+    return storages["exports"]
 
 
 class ReportDownload(models.Model):
@@ -228,7 +234,8 @@ class ExportJob(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
-    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    # Private storage, never the images' (settings.STORAGES): the files hold learners' personal data.
+    file = models.FileField(upload_to="exports/%Y/%m/", storage=exports_storage, blank=True)
     filename = models.CharField(max_length=120, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

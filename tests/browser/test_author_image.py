@@ -1,15 +1,21 @@
-"""An author uploads an image in the admin and places it in a lesson; the learner sees it."""
+"""An author uploads an image in the admin and places it in a lesson; the learner sees it, and sees
+the image a post-test question places."""
 
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from accounts.models import User
 from accounts.roles import AUTHORS
+from modules.images import PNG, clean_image
 from modules.models import Image
+from modules.services import image_save
+from quizzes.models import Quiz
 from tests.browser.conftest import assert_accessible
 from tests.factories import EnrollmentFactory, UserFactory, course_with_modules
 from tests.modules.image_fixtures import png_bytes
+from tests.quizzes.conftest import complete_modules, make_question
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -76,3 +82,30 @@ def test_author_uploads_with_alt_text_places_it_and_the_learner_sees_it(page, wo
     assert natural[2] <= 375  # scaled down to the phone's width
     expect(page.locator("figure.figure figcaption")).to_have_text("Where the hamstrings start")
     assert_accessible(page)  # includes: no sideways scroll at 375 px
+
+
+def test_learner_sees_the_image_a_question_stem_places(page, world):
+    course = world["course"]
+    image_save(
+        image=Image(key="marked", alt_text="A thigh with the ischial tuberosity marked by an arrow."),
+        clean=clean_image(world["picture"].read_bytes(), PNG),
+    )
+    quiz = Quiz.objects.create(course=course, shuffle_questions=False, shuffle_choices=False)
+    make_question(
+        quiz,
+        "which",
+        "single",
+        stem="Which structure is marked?\n\n[[image:marked]]",
+        choices=[{"text": "Ischial tuberosity", "is_correct": True}, {"text": "Greater trochanter"}],
+    )
+    learner = User.objects.get(email="alice@example.com")
+    complete_modules(learner, course)
+
+    log_in(page, learner.email)
+    page.goto(f"/courses/{course.slug}/post-test/")
+    page.get_by_role("button", name="Start the post-test").click()
+    image = page.get_by_role("img", name="A thigh with the ischial tuberosity marked by an arrow.")
+    expect(image).to_be_visible()
+    page.wait_for_function("() => document.querySelector('figure.figure img').complete")
+    assert image.evaluate("img => img.naturalWidth") == 640
+    assert_accessible(page)

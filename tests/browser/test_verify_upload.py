@@ -7,28 +7,17 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from quizzes.models import Quiz
 from tests.browser.conftest import assert_accessible
-from tests.certificates.conftest import finish_course, pass_post_test
+from tests.browser.test_certificate_flow import passed  # noqa: F401 (a fixture)
+from tests.certificates.conftest import finish_course
 from tests.certificates.test_signed_pdf import one_byte_changed
-from tests.factories import LicenseFactory, UserFactory, course_with_modules
-from tests.quizzes.conftest import build_bank, complete_modules
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def nurse_with_certificate(transactional_db, live_server, settings):
-    settings.SITE_URL = live_server.url
-    course = course_with_modules(2, slug="hamstring", title="Hamstring course")
-    quiz = Quiz.objects.create(course=course)
-    build_bank(quiz)
-    user = UserFactory(
-        email="zoe@example.com", first_name="Zoë", last_name="Ångström-Nguyễn", credentials="RN"
-    )
-    LicenseFactory(user=user, state="FL", number="RN555")
-    complete_modules(user, course)
-    pass_post_test(user, quiz)
+def nurse_with_certificate(passed):  # noqa: F811 (the fixture by name)
+    course, user = passed
     return course, user, finish_course(user, course)
 
 

@@ -163,3 +163,53 @@ def test_the_keys_page_lists_every_key_with_its_period_and_serves_its_certificat
     assert (
         client.get(reverse("verify_key_certificate", args=["2020-01-01T000000Z-000000"])).status_code == 404
     )
+
+
+def signed_again(pdf_bytes, times):
+    """The PDF with `times` more of our signatures appended, each in its own field."""
+    import io
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
+
+    from certificates import pdf_signing
+
+    key = signing_keys.current_key()
+    for number in range(times):
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
+        metadata = PdfSignatureMetadata(field_name=f"Extra{number}", md_algorithm="sha256")
+        signer = PdfSigner(metadata, signer=pdf_signing._signer(key.kid, key))
+        pdf_bytes = signer.sign_pdf(writer).getvalue()
+    return pdf_bytes
+
+
+def test_a_file_with_many_of_our_signatures_costs_one_validation(client, certificate, monkeypatch):
+    from certificates import pdf_signing
+
+    validated = []
+    real_intact = pdf_signing._intact
+    monkeypatch.setattr(pdf_signing, "_intact", lambda *args: validated.append(args) or real_intact(*args))
+    response = check(client, signed_again(bytes(certificate.pdf), 6))
+    assert response.status_code == 200
+    # The last signature covers the whole file and is ours: signed by us, not the certificate issued.
+    assert "Signed by us, but not a certificate" in text_of(response)
+    assert len(validated) == 1
+
+
+def test_an_address_gets_a_clear_429_after_its_checks_for_the_window(client, settings, certificate):
+    settings.CE_VERIFY_PDF_CHECKS_PER_WINDOW = 3
+    for _ in range(3):
+        assert check(client, bytes(certificate.pdf), name="mine.pdf").status_code == 200
+    refused = check(client, bytes(certificate.pdf))
+    assert refused.status_code == 429
+    assert "Too many checks from your address" in text_of(refused) and "Nothing was checked" in text_of(
+        refused
+    )
+    assert 0 < int(refused["Retry-After"]) <= settings.CE_VERIFY_PDF_WINDOW_SECONDS
+    # Another address is not held back by this one.
+    other = client.post(
+        reverse("verify_pdf"),
+        {"pdf": SimpleUploadedFile("c.pdf", bytes(certificate.pdf), "application/pdf")},
+        REMOTE_ADDR="192.0.2.77",
+    )
+    assert other.status_code == 200 and "Issued by us" in text_of(other)

@@ -129,3 +129,22 @@ def test_after_a_rotation_old_pdfs_still_verify_with_the_old_certificate(
     assert not trusted_status(old_pdf, new_key).trusted
     retired = signing_keys.key_by_kid(old_key.kid)
     assert retired.retired_at == new_key.not_before
+
+
+def test_each_signature_carries_the_pades_b_attributes_with_the_certificate_reference_built_once_per_key(
+    monkeypatch, tmp_path
+):
+    key = signing_keys.current_key()
+    pdf_signing._signer.cache_clear()
+    pdf_signing.sign_pdf(render_certificate(sample_data()), key, reason="warm-up")  # builds the signer
+    monkeypatch.setattr(
+        "pyhanko.sign.attributes.as_signing_certificate_v2",
+        lambda *args: pytest.fail("the signing-certificate-v2 attribute was rebuilt for one signature"),
+    )
+    signed = pdf_signing.sign_pdf(render_certificate(sample_data()), key, reason="Certificate").pdf
+    signature = PdfFileReader(io.BytesIO(signed), strict=False).embedded_signatures[0]
+    names = [attribute["type"].native for attribute in signature.signer_info["signed_attrs"]]
+    assert sorted(names) == ["content_type", "message_digest", "signing_certificate_v2"]  # no signing_time
+    report = pdfsig(signed, tmp_path)
+    assert "Signature is Valid" in report and "Total document signed" in report, report
+    assert trusted_status(signed, key).bottom_line

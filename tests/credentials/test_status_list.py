@@ -102,3 +102,35 @@ def test_certificates_without_a_credential_get_one_and_a_revoked_one_is_revoked_
     (credential,) = Credential.objects.all()
     assert credential.certificate_id == certificate.pk
     assert revoked_per_status_list(client, json.loads(credential.document)) is True
+
+
+def test_backfilling_a_long_revoked_certificate_moves_the_list_date_forward_never_back(
+    client, issued_credential, board
+):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+    from django.utils.http import parse_http_date
+
+    from certificates.models import Certificate
+    from credentials.models import StatusList
+
+    certificate = issued_credential.certificate
+    services.certificate_revoke(certificate=certificate, reason="Wrong hours", by=board)
+    revoked_long_ago = timezone.now() - timedelta(days=30)
+    Certificate.objects.filter(pk=certificate.pk).update(revoked_at=revoked_long_ago)
+    Credential.objects.all().delete()  # as before credentials existed; the list stays
+    StatusList.objects.update(updated_at=timezone.now() - timedelta(days=1))
+    before = client.get(status_path(issued_credential))
+    last_modified = before["Last-Modified"]
+
+    call_command("issue_missing_credentials", stdout=__import__("io").StringIO())
+
+    (credential,) = Credential.objects.all()
+    assert credential.revoked_at == revoked_long_ago  # the credential keeps its own date
+    assert credential.status_list_id == issued_credential.status_list_id
+    after = client.get(status_path(credential), HTTP_IF_MODIFIED_SINCE=last_modified)
+    assert after.status_code == 200  # the list changed: no 304 for a verifier holding the old one
+    assert parse_http_date(after["Last-Modified"]) >= parse_http_date(last_modified)  # never back
+    assert revoked_per_status_list(client, json.loads(credential.document)) is True

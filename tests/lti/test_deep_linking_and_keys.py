@@ -89,3 +89,30 @@ def test_the_platform_admin_page_shows_the_values_to_paste_into_the_lms(client, 
     page = client.get(f"/admin/lti/platform/{lms.registration.pk}/change/").content.decode()
     for value in ("/lti/launch/", "/lti/login/", "/lti/jwks/"):
         assert f"<code>http://127.0.0.1:8000{value}</code>" in page
+
+
+def test_make_runs_key_step_creates_a_key_once_and_leaves_it_on_later_runs(settings, tmp_path):
+    settings.LTI_KEY_DIR = str(tmp_path / "fresh-keys")
+    call_command("lti_keys", "--create", "--if-missing")
+    first = [key.kid for key in keys.all_keys()]
+    call_command("lti_keys", "--create", "--if-missing")
+    assert len(first) == 1 and [key.kid for key in keys.all_keys()] == first
+
+
+def test_the_keys_are_read_once_and_read_again_only_after_a_rotation(client, tool_keys, monkeypatch):
+    reads = []
+    real_load = keys._load
+    monkeypatch.setattr(keys, "_load", lambda path: reads.append(path.name) or real_load(path))
+    get_jwk = keys.Registration.get_jwk
+    exports = []
+    monkeypatch.setattr(keys.Registration, "get_jwk", lambda pem: exports.append(pem) or get_jwk(pem))
+    first = client.get("/lti/jwks/").json()
+    assert len(reads) == 1 and len(exports) == 1
+    # The JWKS, the current key and the launch's key lookup: no key file is read or exported again.
+    assert client.get("/lti/jwks/").json() == first
+    keys.current_key()
+    keys.all_keys()
+    assert len(reads) == 1 and len(exports) == 1
+    keys.create_key()  # a rotation changes the listing: the keys are read again, no restart needed
+    assert len(keys.jwks()["keys"]) == 2
+    assert len(reads) == 1 + 1 + 2

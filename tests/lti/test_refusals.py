@@ -38,6 +38,8 @@ def test_a_token_from_an_unknown_issuer_is_refused(client, lms, course):
     body = lms.claims(nonce=nonce, iss="https://unknown-lms.test")
     response = client.post("/lti/launch/", {"id_token": lms.sign(body), "state": state})
     assert_refused(response, "unknown_issuer", "not registered here", status=403)
+    # The issuer the unverified token claims is kept for the LMS admin (never trusted otherwise).
+    assert AuditEvent.objects.get(action="lti.launch_refused").data["issuer"] == "https://unknown-lms.test"
 
 
 def test_the_login_step_from_an_unknown_issuer_is_refused(client, lms):

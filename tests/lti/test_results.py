@@ -1,8 +1,12 @@
 """AGS: the score and completion reach the platform's line item; a failure retries and never blocks."""
 
+import socket
+import time
 from decimal import Decimal
+from unittest import mock
 
 import pytest
+import requests
 
 from certificates.services import CertificateError
 from lti.models import ScoreSend
@@ -114,3 +118,38 @@ def test_an_account_made_from_the_lms_gets_no_certificate_until_she_confirms_her
 
     certificate = certificate_issue(user=user, course=course)
     assert certificate.learner_name.startswith("Alison Nguyen")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_score_is_sent_with_no_transaction_open(client, lms, course, learner, post_test):
+    from django.db import connection
+
+    from lti import tasks
+
+    in_transaction = []
+    real_post = tasks._post
+
+    def recording_post(send):
+        in_transaction.append(connection.in_atomic_block)
+        real_post(send)
+
+    linked_launch(client, lms, learner, lms.accept_scores())
+    complete_modules(learner, course)
+    with mock.patch("lti.tasks._post", recording_post):
+        pass_post_test(learner, post_test)  # commits; the immediate backend sends after the commit
+    assert in_transaction == [False] and len(lms.scores) == 1
+    assert ScoreSend.objects.get().sending_since is None
+
+
+def test_a_platform_that_never_answers_times_out():
+    # pylti1p3 passes no timeout; lti.tasks.TimeoutAdapter adds one to every request it makes.
+    from lti import tasks
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # accepts the connection, never answers
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/token"
+        started = time.monotonic()
+        with mock.patch.object(tasks, "REQUEST_TIMEOUT_SECONDS", 0.5), pytest.raises(requests.Timeout):
+            tasks.platform_session().post(url, data={"grant_type": "client_credentials"})
+    assert time.monotonic() - started < 5

@@ -10,6 +10,7 @@ from PIL import Image as PillowImage
 
 from modules.images import (
     JPEG,
+    MAX_SVG_DEPTH,
     PNG,
     SVG,
     WEBP,
@@ -215,9 +216,55 @@ def test_svg_size_comes_from_the_viewbox():
     assert (clean.width, clean.height) == (400, 300)
 
 
+def test_svg_sized_in_pixels_gets_a_viewbox_so_it_can_scale_down():
+    clean = svg_sanitise(
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="640px" height="480"><text>x</text></svg>'
+    )
+    assert clean.startswith(
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="640px" height="480" viewBox="0 0 640 480">'
+    )
+    assert clean_image(clean, SVG).width == 640
+
+
 def test_svg_without_viewbox_or_size_is_refused():
     with pytest.raises(ImageRefused, match="viewBox"):
         clean_image(b'<svg xmlns="http://www.w3.org/2000/svg"><text>x</text></svg>', SVG)
+
+
+@pytest.mark.parametrize(
+    "root_attributes",
+    [
+        'viewBox="0 0 1e400 100"',
+        'viewBox="0 0 inf 100"',
+        'viewBox="0 0 100 nan"',
+        f'width="{"9" * 400}" height="100"',
+    ],
+)
+def test_svg_with_an_infinite_or_overflowing_size_is_refused(root_attributes):
+    data = f'<svg xmlns="http://www.w3.org/2000/svg" {root_attributes}><rect width="1"/></svg>'.encode()
+    with pytest.raises(ImageRefused):
+        clean_image(data, SVG)
+
+
+def deeply_nested_svg(depth):
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+        + "<g>" * (depth - 1)
+        + "</g>" * (depth - 1)
+        + "</svg>"
+    ).encode()
+
+
+def test_svg_nested_fifty_thousand_deep_is_refused_not_a_crash():
+    with pytest.raises(ImageRefused, match="nests elements more than 256 deep"):
+        clean_image(deeply_nested_svg(50_000), SVG)
+
+
+def test_svg_nested_to_the_depth_limit_is_kept():
+    clean = clean_image(deeply_nested_svg(MAX_SVG_DEPTH), SVG)
+    assert clean.data.count(b"<g>") == MAX_SVG_DEPTH - 1
+    with pytest.raises(ImageRefused):
+        clean_image(deeply_nested_svg(MAX_SVG_DEPTH + 1), SVG)
 
 
 # Raster images

@@ -87,6 +87,34 @@ def test_load_course_names_the_file_and_key_of_an_unknown_image(tmp_path):
     assert not Module.objects.exists()  # nothing half-loaded
 
 
+def test_load_course_names_the_post_test_file_and_key_of_an_unknown_stem_image(tmp_path):
+    folder = fixture_course(tmp_path)
+    quiz = folder / "post-test.toml"
+    text = quiz.read_text(encoding="utf-8")
+    stem = 'stem = "A patient with chronic proximal hamstring tendinopathy'
+    assert stem in text
+    quiz.write_text(
+        text.replace(stem, 'stem = "[[image:missing-stem-figure]]\\n\\nA patient', 1), encoding="utf-8"
+    )
+    with pytest.raises(CommandError) as error:
+        load(folder)
+    assert "post-test.toml" in str(error.value) and "missing-stem-figure" in str(error.value)
+    assert not Module.objects.exists()
+
+
+def test_load_course_places_an_image_in_a_question_stem(tmp_path):
+    folder = fixture_course(tmp_path)
+    quiz = folder / "post-test.toml"
+    stem = 'stem = "A patient with chronic proximal hamstring tendinopathy'
+    text = quiz.read_text(encoding="utf-8").replace(stem, 'stem = "[[image:test-thigh]]\\n\\nA patient', 1)
+    quiz.write_text(text, encoding="utf-8")
+    load(folder)
+    question = Question.objects.get(stem_markdown__startswith="[[image:test-thigh]]")
+    assert question.stem_html.startswith(
+        f'<figure class="figure"><img src="{Image.objects.get(key="test-thigh").url}"'
+    )
+
+
 def test_load_course_refuses_an_image_without_alt_text(tmp_path):
     toml = IMAGES_TOML.replace('alt = "The back of the thigh with the ischial tuberosity labelled."\n', "")
     with pytest.raises(CommandError, match=r"test-thigh.*alt text is required"):

@@ -58,8 +58,34 @@ def test_a_logo_and_a_signature_are_re_encoded_and_scripts_removed(client, admin
     logo = client.get(provider.logo_url)
     assert logo.status_code == 200 and b"<rect" in logo.content
     assert b"script" not in logo.content and b"onclick" not in logo.content
-    signature = client.get(Provider.file_url(provider.nurse_planner_signature))
+    signature = client.get(provider.signature_url)
     assert signature.status_code == 200 and b"SecretPhoneMaker" not in signature.content
+
+
+def test_the_signature_is_stored_outside_the_public_images_and_served_to_staff_only(
+    client, admin_user, author, learner, board, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(admin_user)
+    add(
+        client,
+        signature_upload=SimpleUploadedFile("sig.jpg", signature_with_gps(), content_type="image/jpeg"),
+    )
+    provider = Provider.objects.get()
+    assert provider.nurse_planner_signature.name.startswith("signatures/provider-nurse-planner-signature-")
+    name = provider.nurse_planner_signature.name.rsplit("/", 1)[-1]
+    assert client.get(reverse("image_file", args=[name])).status_code == 404  # not in the public folder
+    preview = client.get(reverse("admin:modules_provider_change", args=[provider.pk]))
+    assert provider.signature_url in preview.content.decode()
+    signature = client.get(provider.signature_url)
+    assert signature.status_code == 200 and signature["Cache-Control"] == "private, no-store"
+    client.force_login(author)  # staff
+    assert client.get(provider.signature_url).status_code == 200
+    for user in (learner, board, None):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        assert client.get(provider.signature_url).status_code == 404, user
 
 
 def test_an_oversized_logo_is_refused_with_the_limit(client, admin_user, settings):

@@ -159,7 +159,44 @@ def test_the_nurse_planners_signature_image_prints_on_certificates_issued_after_
 
     second = finish_course(second_learner_passes(course, post_test), course)
 
-    assert second.nurse_planner_signature_file.startswith("images/provider-nurse-planner-signature-")
+    assert second.nurse_planner_signature_file.startswith("signatures/provider-nurse-planner-signature-")
     assert len(PdfReader(io.BytesIO(bytes(second.pdf))).pages[0].images) == 1
     first.refresh_from_db()
     assert first.nurse_planner_signature_file == ""
+
+
+def test_the_migration_moves_signatures_stored_in_the_public_images_out_of_them(
+    passed_learner, course, settings, tmp_path, client
+):
+    import importlib
+
+    from django.apps import apps
+    from django.core.files.storage import storages
+
+    from modules.images import clean_image
+    from modules.services import provider_image_save
+    from tests.modules.image_fixtures import png_bytes
+
+    migration = importlib.import_module("modules.migrations.0007_signature_out_of_public_images")
+    settings.MEDIA_ROOT = tmp_path
+    provider_image_save(
+        provider=course.provider,
+        images={"nurse_planner_signature": clean_image(png_bytes(size=(300, 60)), "image/png")},
+    )
+    certificate = finish_course(passed_learner, course)
+    migration.backwards(apps, None)  # the layout before the migration: the signature among public images
+    certificate.refresh_from_db()
+    name = certificate.nurse_planner_signature_file.rsplit("/", 1)[-1]
+    assert certificate.nurse_planner_signature_file == f"images/{name}"
+    assert client.get(reverse("image_file", args=[name])).status_code == 200
+
+    migration.forwards(apps, None)
+
+    certificate.refresh_from_db()
+    course.provider.refresh_from_db()
+    assert certificate.nurse_planner_signature_file == f"signatures/{name}"
+    assert course.provider.nurse_planner_signature.name == f"signatures/{name}"
+    assert client.get(reverse("image_file", args=[name])).status_code == 404
+    assert not storages["default"].exists(f"images/{name}")
+    rendered = services.certificate_data(certificate).signature_image
+    assert rendered == storages["default"].open(f"signatures/{name}").read()

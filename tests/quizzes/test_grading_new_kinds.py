@@ -5,6 +5,7 @@ import json
 import re
 import unicodedata
 from decimal import ROUND_DOWN, Decimal
+from itertools import product
 
 import pytest
 from hypothesis import assume, given
@@ -201,6 +202,56 @@ def test_case_sensitivity_per_question_and_an_escaped_star_is_literal():
     literal = short((("a\\*b", Decimal(100)),))
     assert grade(literal, "a*b") == 1 and grade(literal, "axb") == 0
     assert text_matches("Stra*e", "STRASSE", case_sensitive=False)  # casefold: ß and SS agree
+
+
+def _regex_matches(pattern, typed, *, case_sensitive):
+    """The former matcher, `.*` per run of stars: the reference for the linear one."""
+    pattern = normalize_text(pattern)
+    if not case_sensitive:
+        pattern, typed = pattern.casefold(), typed.casefold()
+    parts = []
+    for literal, star in re.findall(r"((?:\\\*|[^*])*)(\**)", pattern):
+        parts.append(re.escape(literal.replace("\\*", "*")))
+        if star:
+            parts.append(".*")
+    return re.fullmatch("".join(parts), typed, re.DOTALL) is not None
+
+
+# Few letters, so that pieces repeat and overlap; ß and S for casefolding, "\\" for escapes.
+wildcard_text = st.one_of(st.text(alphabet="ab*", max_size=8), st.text(alphabet="aAb*\\ßS\n", max_size=10))
+
+
+@given(wildcard_text, wildcard_text, st.booleans())
+def test_the_wildcard_matcher_agrees_with_the_regular_expression_it_replaces(pattern, typed, case_sensitive):
+    expected = _regex_matches(pattern, typed, case_sensitive=case_sensitive)
+    assert text_matches(pattern, typed, case_sensitive=case_sensitive) == expected
+
+
+@given(st.lists(st.text(alphabet="ab*\\", max_size=3), min_size=1, max_size=4), st.booleans())
+def test_a_pattern_matches_the_text_it_was_built_around(pieces, case_sensitive):
+    # Sharper than random text: the typed answer is the pattern's own pieces with filler for the stars.
+    typed = "xy".join(piece.replace("*", "") for piece in pieces)
+    pattern = "*".join(pieces)
+    expected = _regex_matches(pattern, typed, case_sensitive=case_sensitive)
+    assert text_matches(pattern, typed, case_sensitive=case_sensitive) == expected
+
+
+def test_the_wildcard_matcher_agrees_with_the_regular_expression_on_every_short_text():
+    # Exhaustive where random examples rarely reach: overlapping ends ("a*a" and "a") and escapes.
+    texts = ["".join(letters) for size in range(5) for letters in product("ab*\\", repeat=size)]
+    answers = [text for text in texts if len(text) <= 4]
+    for pattern in texts:
+        for typed in answers:
+            expected = _regex_matches(pattern, typed, case_sensitive=True)
+            assert text_matches(pattern, typed, case_sensitive=True) == expected, (pattern, typed)
+
+
+def test_many_stars_against_a_long_answer_take_linear_time():
+    # With `.*` per star this backtracks exponentially and does not finish; a test that hangs fails.
+    assert not text_matches("*a*a*a*a*a*a*b", "a" * 5_000, case_sensitive=False)
+    assert text_matches("*a*a*a*a*a*a*b", "a" * 5_000 + "b", case_sensitive=True)
+    assert not text_matches("a*a*a*a*a*a*a", "a" * 6, case_sensitive=True)
+    assert text_matches("ab*ba", "aba", case_sensitive=True) is False  # first and last may not overlap
 
 
 def test_comparison_is_nfc_normalized():

@@ -7,9 +7,10 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
-from quizzes.bank_formats import bank_import
+from quizzes.bank_formats import MAX_BANK_UPLOAD_BYTES, bank_import
 from quizzes.models import Choice, Question, Quiz
 from quizzes.moodle_xml import parse_moodle_xml
 from quizzes.qti import parse_qti
@@ -141,7 +142,7 @@ def zip_bomb():
         (BILLION_LAUGHS, "moodle_xml", "declares a document type or entities"),
         (b"<?xml version='1.0'?><!DOCTYPE q [<!ENTITY s SYSTEM 'file:///etc/passwd'>]><quiz>&s;</quiz>",
          "", "declares a document type or entities"),
-        (b"x" * 10_485_760, "", "The file is 10,485,760 bytes; the limit is 5.0"),
+        (b"x" * (MAX_BANK_UPLOAD_BYTES + 1), "", "The file is 5,242,881 bytes; the limit is 5.0"),  # within the envelope
         (bytes(range(256)) * 64, "moodle_xml", "the file is binary data"),
         (bytes(range(256)) * 64, "gift", "The file is not UTF-8 text"),
         (b"<quiz>" + b"<question>" * 400 + b"</question>" * 400 + b"</quiz>", "", "nested too deeply"),
@@ -164,6 +165,26 @@ def test_the_import_page_is_for_authors_only(client, learner, board, quiz):
     assert client.post(url(quiz), {"file": upload(AIKEN)}).status_code == 302  # to the admin login
     for user in (learner, board):
         assert login(client, user).post(url(quiz), {"file": upload(AIKEN)}).status_code == 403
+    assert rows() == (0, 0)
+
+
+def test_an_upload_declaring_more_than_the_limit_is_refused_before_its_body_is_read(
+    client, author, quiz, monkeypatch
+):
+    login(client, author)
+    monkeypatch.setattr(
+        "django.http.multipartparser.MultiPartParser.parse", lambda *args: pytest.fail("the body was read")
+    )
+    response = client.post(
+        url(quiz), {"file": upload(b"x" * (MAX_BANK_UPLOAD_BYTES + 100_000)), "dry_run": "on"}
+    )
+    assert response.status_code == 400 and "Nothing was read" in response.content.decode()
+    assert rows() == (0, 0)
+
+
+def test_the_import_still_checks_the_csrf_token(author, quiz):
+    csrf_client = login(Client(enforce_csrf_checks=True), author)
+    assert csrf_client.post(url(quiz), {"file": upload(AIKEN, "bank.txt"), "dry_run": ""}).status_code == 403
     assert rows() == (0, 0)
 
 

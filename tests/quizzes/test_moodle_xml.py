@@ -215,6 +215,10 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
         (bytes(range(256)) * 4, "Line 1: the file is binary data, not an XML text file."),
         (b"<quiz><question type='truefalse'>", "Line 1: the file is not well-formed XML"),
         (b"<questions/>", "a Moodle XML file starts with <quiz>, not <questions>"),
+        # In UTF-16 the byte scan for "<!DOCTYPE" sees every other byte as NUL and misses it; lxml
+        # reads the BOM, and the check of the parsed tree's internal DTD is what refuses these.
+        (b"\xff\xfe" + BILLION_LAUGHS.decode().encode("utf-16-le"), "declares a document type"),
+        (b"\xfe\xff" + EXTERNAL_ENTITY.decode().encode("utf-16-be"), "declares a document type"),
     ],
 )
 def test_hostile_or_broken_xml_is_refused_with_a_line_and_a_reason(data, message):

@@ -124,6 +124,27 @@ def test_an_image_that_cannot_be_imported_refuses_its_question_with_line_and_rea
     assert problem.message.startswith(message.replace("Line 1", "Line 3")), problem.message
 
 
+@pytest.mark.parametrize(
+    "svg",
+    [
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1e400 100"/>',
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+        + "<g>" * 50_000
+        + "</g>" * 50_000
+        + "</svg>",
+    ],
+    ids=["infinite-viewbox", "nested-50000-deep"],
+)
+def test_a_hostile_embedded_svg_refuses_its_question_and_parsing_does_not_raise(svg):
+    data = moodle_file('<img src="@@PLUGINFILE@@/thigh.png" alt="x">', svg.encode()).replace(
+        b"thigh.png", b"thigh.svg"
+    )
+    parsed = parse_moodle_xml(data)
+    assert parsed.questions == () and parsed.images == ()
+    (problem,) = parsed.problems
+    assert problem.message.startswith("Line 7: the embedded image 'thigh.svg' was refused:"), problem.message
+
+
 def test_export_embeds_the_image_and_reading_it_back_gives_the_same_question_and_picture():
     parsed = parse_moodle_xml(moodle_file())
     (image,) = parsed.images

@@ -238,3 +238,41 @@ def test_a_package_of_as_many_items_as_an_import_takes_reads_whole():
     package = export_qti_package([(f"q{n}", item) for n in range(2_000)])  # plus the manifest
     parsed = parse_qti(package)
     assert parsed.problems == () and len(parsed.questions) == 2_000
+
+
+def _manifest_listing(href, times):
+    resource = f'<resource identifier="R" type="imsqti_item_xmlv3p0" href="{href}"/>'
+    return f"<manifest><resources>{resource * times}</resources></manifest>".encode()
+
+
+def test_an_item_listed_again_and_again_in_the_manifest_is_read_and_imported_once(monkeypatch):
+    item = export_qti_item(BANK[0], identifier="origin", stem_html=BANK[0].stem)
+    package = zipped(
+        [("imsmanifest.xml", _manifest_listing("items/origin.xml", 2_000)), ("items/origin.xml", item)]
+    )
+    opened = []
+    real_open = zipfile.ZipFile.open
+    monkeypatch.setattr(
+        zipfile.ZipFile,
+        "open",
+        lambda self, name, *a, **k: opened.append(name) or real_open(self, name, *a, **k),
+    )
+    parsed = parse_qti(package)
+    assert parsed.problems == () and len(parsed.questions) == 1
+    assert opened == ["imsmanifest.xml", "items/origin.xml"]
+
+
+def test_the_bytes_actually_unpacked_count_against_the_limit_not_the_sizes_headers_declare(monkeypatch):
+    items = [
+        (f"q{n}", export_qti_item(BANK[0], identifier=f"q{n}", stem_html=BANK[0].stem)) for n in range(3)
+    ]
+    package = export_qti_package(items)
+    monkeypatch.setattr("quizzes.qti.MAX_UNPACKED_BYTES", len(items[0][1]) * 2)
+
+    def lying_infolist(self):  # every header claims an empty entry; reading inflates the real bytes
+        return [zipfile.ZipInfo(info.filename) for info in self.filelist]
+
+    monkeypatch.setattr(zipfile.ZipFile, "infolist", lying_infolist)
+    parsed = parse_qti(package)
+    assert parsed.questions == ()
+    assert "unpacks to more than" in parsed.problems[0].message

@@ -5,7 +5,8 @@ import pytest
 from certificates import signing_keys
 from modules.images import SVG, clean_image
 from modules.models import Enrollment, Image
-from modules.services import image_save
+from modules.selectors import SIGNATURE_FOLDER
+from modules.services import image_file_store, image_save
 from quizzes.models import Attempt
 from reports.filters import CompletionFilter
 from reports.jobs import export_job_create
@@ -29,6 +30,7 @@ def world(certificate, passed_learner, other_learner, course, board, settings, t
     attempt = Attempt.objects.get(user=passed_learner)
     svg = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><text>x</text></svg>'
     image = image_save(image=Image(key="world-figure", alt_text="A figure."), clean=clean_image(svg, SVG))
+    image_file_store(clean_image(svg, SVG), "world-figure", SIGNATURE_FOLDER)  # the same name, as a signature
     return {
         "slug": course.slug,
         "course_slug": course.slug,

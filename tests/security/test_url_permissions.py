@@ -26,6 +26,7 @@ EXPECTED = {
     "module_detail": row(302, 200, 200, 302, 302, 302),
     "module_complete": row(302, 405, 405, 405, 405, 405),
     "image_file": row(200, 200, 200, 200, 200, 200),  # public like static files; names hold the content hash
+    "provider_signature_file": row(404, 404, 404, 200, 404, 200),  # a handwritten signature: staff only
     "post_test": row(302, 200, 200, 302, 302, 302),
     "attempt_detail": row(302, 302, 404, 404, 404, 404),
     "attempt_summary": row(302, 302, 404, 404, 404, 404),

@@ -8,8 +8,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from ce_course.deliveries import retry_delay
 from certificates.models import Certificate, CertificateEmail
-from certificates.tasks import EMAIL_MAX_ATTEMPTS, certificate_email_send, retry_delay
+from certificates.tasks import EMAIL_MAX_ATTEMPTS, certificate_email_send
 from tests.tasks.conftest import issue, queued, run_worker
 
 pytestmark = pytest.mark.django_db

@@ -235,3 +235,23 @@ def test_the_roster_job_reads_its_lines_one_at_a_time(client, board, completions
     job = ExportJob.objects.get()
     assert job.status == "ready"
     assert job.total == job.done == services.unreported_line_count(CompletionFilter()) > 0
+
+
+def test_export_files_go_to_the_private_exports_storage_not_the_images_one(
+    client, board, completions, monkeypatch, tmp_path
+):
+    # Images may sit in a public-read bucket (STORAGES["default"]); exports hold personal data.
+    from django.core.files.storage import FileSystemStorage, storages
+
+    from reports.models import exports_storage
+
+    field = ExportJob._meta.get_field("file")
+    assert field.deconstruct()[3]["storage"] is exports_storage
+    assert field.storage is not storages["default"]
+    private = tmp_path / "private"
+    monkeypatch.setattr(field, "storage", FileSystemStorage(location=private))
+    ask_csv(login(client, board))
+    job = ExportJob.objects.get()
+    assert (private / job.file.name).is_file()
+    assert not (tmp_path / job.file.name).exists()
+    assert client.get(reverse("export_job_download", args=[job.pk])).status_code == 200

@@ -13,8 +13,9 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from ce_course.deliveries import retry_delay
 from certificates.models import Certificate, CertificateEmail
-from certificates.tasks import certificate_email_send, retry_delay
+from certificates.tasks import certificate_email_send
 from tests.certificates.conftest import finish_course
 from tests.multiserver.servers import free_port, process, server_environment
 

@@ -11,9 +11,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--create", action="store_true", help="make a new key; it signs from now on")
         parser.add_argument("--prune", action="store_true", help="delete keys past LTI_KEY_OVERLAP_HOURS")
+        parser.add_argument(
+            "--if-missing",
+            action="store_true",
+            help="with --create: only when there is no key yet (make run)",
+        )
 
-    def handle(self, *args, create, prune, **options):
-        if create:
+    def handle(self, *args, create, prune, if_missing, **options):
+        if create and not (if_missing and keys.all_keys()):
             key = keys.create_key()
             self.stdout.write(f"Created key {key.kid} in {keys.key_directory()}.")
         if prune:

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from ce_course.audit import audit_record
 from modules.content import ContentError, read_course_folder
+from modules.markdown import UnknownImage
 from modules.services import course_load
 from quizzes.content import read_quiz_file
 from quizzes.services import quiz_load
@@ -39,6 +40,9 @@ class Command(BaseCommand):
                     )
         except ContentError as error:
             raise CommandError(str(error)) from error
+        except UnknownImage as error:
+            # Module bodies are checked by course_load; this is a question stem of the post-test.
+            raise CommandError(f"{quiz_path}: {error}") from error
         except ValidationError as error:
             raise CommandError(f"{folder}: {'; '.join(error.messages)}") from error
         for line in report.lines():

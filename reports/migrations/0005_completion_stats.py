@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('certificates', '0002_correction_links'),
         ('modules', '0001_initial'),
-        ('reports', '0003_export_job'),
+        ('reports', '0004_alter_exportjob_file'),
     ]
 
     operations = [
@@ -103,5 +103,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('course', 'month', 'state', 'profession'), name='unreportedlines_key'), models.CheckConstraint(condition=models.Q(('lines__gte', 0)), name='unreportedlines_not_negative')],
             },
         ),
-        # The existing certificates are counted by 0005, once the totals have their final layout.
+        # The existing certificates are counted by 0006, once the totals have their final layout.
 ]

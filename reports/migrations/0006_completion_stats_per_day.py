@@ -6,7 +6,7 @@ BINS = ("bin_0", "bin_50", "bin_60", "bin_70", "bin_80", "bin_90", "bin_100")
 
 def count_existing_certificates(apps, schema_editor):
     # A one-time backfill with today's code (reports.summary), which later migrations must keep
-    # working. With the certificates' figures already stored (a database that had 0004's totals),
+    # working. With the certificates' figures already stored (a database that had 0005's totals),
     # only the totals are recounted from them, minutes at a million; otherwise everything is counted
     # from the certificates; a database with no enrolments (every fresh install) costs nothing.
     from reports import summary
@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("modules", "0001_initial"),
-        ("reports", "0004_completion_stats"),
+        ("reports", "0005_completion_stats"),
     ]
 
     operations = [

@@ -8,14 +8,14 @@ from playwright.sync_api import expect
 
 from reminders.models import ReminderOptOut
 from reminders.tasks import unsubscribe_url
-from tests.browser.conftest import assert_accessible, browser, page  # noqa: F401 (fixtures by name)
+from tests.browser.conftest import assert_accessible
 from tests.conftest import PASSWORD
 from tests.factories import LicenseFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_unsubscribe_from_the_email_then_opt_back_in_on_the_profile(page, live_server, settings):  # noqa: F811
+def test_unsubscribe_from_the_email_then_opt_back_in_on_the_profile(page, live_server, settings):
     settings.SITE_URL = live_server.url
     nurse = UserFactory(email="zoe@example.com", first_name="Zoë")
     LicenseFactory(user=nurse, renewal_date=date(2027, 1, 31))
