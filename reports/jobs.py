@@ -111,10 +111,10 @@ def _stamp() -> str:
 def _write_csv(job, f, out) -> str:
     rows = selectors.completion_rows(f)
     progress = Progress(job.pk, selectors.matching_certificates(f).count())
-    for chunk in exports.csv_stream(
-        exports.COMPLETION_COLUMNS, progress.counted(exports.completion_records(rows))
-    ):
-        out.write(chunk)
+    with exports.planned_for_every_row(rows.db):
+        records = progress.counted(exports.completion_records(rows))
+        for chunk in exports.csv_stream(exports.COMPLETION_COLUMNS, records, neutralised=True):
+            out.write(chunk)
     return f"completions-{_stamp()}.csv"
 
 
