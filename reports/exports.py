@@ -276,6 +276,7 @@ def completion_records(queryset) -> Iterator[tuple]:
     """
     rows = completion_values(queryset)
     in_query = connections[queryset.db].vendor == "postgresql"
+    triggers = _TRIGGER_CHARS
     for chunk in _raw_chunks(rows):
         if in_query:
             licenses = {row[0]: row[-1] or "" for row in chunk}
@@ -305,22 +306,28 @@ def completion_records(queryset) -> Iterator[tuple]:
             *_,
         ) in chunk:
             # Only the cells that can hold someone's text are neutralised (csv_stream's `neutralised`):
-            # the others are dates, non-negative numbers and our own words.
+            # the others are dates, non-negative numbers and our own words. The check is written
+            # out, neutralise() called only for an empty or risky value: eight calls a row were a
+            # third of the Python time of a million-row export.
             yield (
-                neutralise(name),
-                neutralise(credentials),
-                neutralise(licenses.get(pk, "")),
-                neutralise(email),
-                neutralise(course_title),
+                name if name and name[0] not in triggers else neutralise(name),
+                credentials if credentials and credentials[0] not in triggers else neutralise(credentials),
+                text if (text := licenses.get(pk)) and text[0] not in triggers else neutralise(text),
+                email if email and email[0] not in triggers else neutralise(email),
+                course_title
+                if course_title and course_title[0] not in triggers
+                else neutralise(course_title),
                 str(completed),  # a date (ISO) from either driver
                 _fmt2(hours),
                 _fmt2(best_percent),
                 str(attempts),
                 str(seconds // 60),  # whole minutes, as the dashboard and the attestation count them
-                neutralise(serial),
-                neutralise(code),
+                serial if serial and serial[0] not in triggers else neutralise(serial),
+                code if code and code[0] not in triggers else neutralise(code),
                 "Valid" if revoked_at is None else "Revoked",
-                neutralise(revoked_reason),
+                revoked_reason
+                if revoked_reason and revoked_reason[0] not in triggers
+                else neutralise(revoked_reason),
                 "yes" if is_reported else "no",  # a bool, or 0/1 from SQLite
                 "" if tracked is None else str(tracked),
                 "" if attested is None else str(attested),
