@@ -21,6 +21,7 @@ folder of that name, and .json beside it (not committed; --growth reads them).
 """
 
 import argparse
+import itertools
 import json
 import multiprocessing
 import os
@@ -354,6 +355,9 @@ def main():
     parser.add_argument("--concurrent-runs", type=int, default=5, help="rounds per reviewer")
     parser.add_argument("--skip-exports", action="store_true")
     parser.add_argument("--skip-zip", action="store_true", help="leave out the certificate ZIP")
+    parser.add_argument("--skip-board", action="store_true", help="exports only: no page timings or plans")
+    parser.add_argument("--exports", nargs="+", choices=("csv", "roster", "zip"), help="only these exports")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each export (the CSV's spread)")
     args = parser.parse_args()
     if args.growth:
         growth(args.growth)
@@ -401,6 +405,19 @@ def main():
         (RESULTS / f"{stamp}-scale-{args.label}.md").write_text("\n".join(report) + "\n", encoding="utf-8")
 
     print("\n".join(report), flush=True)
+    if not args.skip_board:
+        measure_board(args, urls, folder, data, report, save)
+    if not args.skip_exports:
+        measure_exports(args, data, report, save)
+    folder.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{stamp}-scale-{args.label}.json").write_text(
+        json.dumps(data, indent=1, default=str), encoding="utf-8"
+    )
+    (RESULTS / f"{stamp}-scale-{args.label}.md").write_text("\n".join(report) + "\n", encoding="utf-8")
+    print("\n".join(report))
+
+
+def measure_board(args, urls, folder, data, report, save):
     data["explain"] = explain_report_queries(urls, folder)
     single = measure_single(urls, args.runs)
     data["single"] = single
@@ -424,36 +441,32 @@ def main():
         report.append(f"| {name} | {figures['queries']} | {figures['slowest_ms']:.1f} |")
     report.append("")
     save()
-    if not args.skip_exports:
-        exports = {}
-        report += ["### Exports (each in a fresh process)", ""]
-        report += [
-            "| export | rows from | seconds | peak RSS MB | MB written | psql \\copy s | ratio |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for size, start in export_sizes():
-            kinds = ("csv", "roster") if args.skip_zip else ("csv", "roster", "zip")
-            for kind in kinds:
-                figures = run_export(kind, start)
-                floor = psql_copy_seconds(start) if kind == "csv" else None
-                figures["psql_seconds"] = floor
-                exports[f"{kind} {size}"] = figures
-                ratio = f"{figures['seconds'] / floor:.2f}" if floor else ""
-                line = (
-                    f"| {kind} | {size} | {figures['seconds']:.1f} | {figures['peak_rss_mb']:.0f} | "
-                    f"{figures['bytes'] / 1e6:.0f} | {'' if floor is None else f'{floor:.1f}'} | {ratio} |"
-                )
-                report.append(line)
-                print(line, flush=True)
-                data["exports"] = exports
-                save()
-        data["exports"] = exports
-    folder.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{stamp}-scale-{args.label}.json").write_text(
-        json.dumps(data, indent=1, default=str), encoding="utf-8"
-    )
-    (RESULTS / f"{stamp}-scale-{args.label}.md").write_text("\n".join(report) + "\n", encoding="utf-8")
-    print("\n".join(report))
+
+
+def measure_exports(args, data, report, save):
+    exports = {}
+    report += ["### Exports (each in a fresh process)", ""]
+    report += [
+        "| export | rows from | seconds | peak RSS MB | MB written | psql \\copy s | ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for size, start in export_sizes():
+        kinds = args.exports or (("csv", "roster") if args.skip_zip else ("csv", "roster", "zip"))
+        for kind, run in itertools.product(kinds, range(1, args.repeat + 1)):
+            figures = run_export(kind, start)
+            floor = psql_copy_seconds(start) if kind == "csv" else None
+            figures["psql_seconds"] = floor
+            exports[f"{kind} {size}" + (f" run {run}" if args.repeat > 1 else "")] = figures
+            ratio = f"{figures['seconds'] / floor:.2f}" if floor else ""
+            line = (
+                f"| {kind} | {size} | {figures['seconds']:.1f} | {figures['peak_rss_mb']:.0f} | "
+                f"{figures['bytes'] / 1e6:.0f} | {'' if floor is None else f'{floor:.1f}'} | {ratio} |"
+            )
+            report.append(line)
+            print(line, flush=True)
+            data["exports"] = exports
+            save()
+    data["exports"] = exports
 
 
 if __name__ == "__main__":
