@@ -81,6 +81,21 @@ bench: $(VENV)/.dev
 	$(if $(filter postgres,$(DB)),bash scripts/with-postgres.sh) $(PY) bench/run_bench.py --db $(DB) \
 	  --learners $(LEARNERS) --workers $(WORKERS) --connections $(CONNECTIONS) --duration $(DURATION) --writes
 
+# The CE board and its exports at scale (bench/run_scale.py, README "Scale"): for each size, a PostgreSQL
+# cluster kept in SCALE_DIR/<size> is seeded once (later runs reuse it), then the report page, each filter,
+# deep pages and each export are measured; last, the growth table across the sizes.
+#   make bench-scale                             10,000 and 100,000 learners
+#   make bench-scale SIZES="10000 100000 1000000"
+.PHONY: bench-scale
+bench-scale: SIZES ?= 10000 100000
+bench-scale: SCALE_DIR ?= /work/pgdata-scale
+bench-scale: $(VENV)/.dev
+	for size in $(SIZES); do \
+	  PGDATA_KEEP=$(SCALE_DIR)/$$size bash scripts/with-postgres.sh bash -c \
+	    "$(PY) manage.py migrate -v0 && $(PY) bench/run_scale.py --seed-to $$size --label $$size" || exit 1; \
+	done
+	$(PY) bench/run_scale.py --growth $$(for size in $(SIZES); do ls bench/results/*-scale-$$size.json | tail -1; done)
+
 # Backups: `make backup` writes backups/backup-<timestamp>.json.gz; `make restore FILE=...` replaces
 # the database's content with it and checks every certificate's PDF hash.
 .PHONY: backup restore

@@ -11,6 +11,8 @@ import secrets
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("BENCH_HELLO", "true")
+# Production settings ask for the signing keys' directory; the benchmarks' pages sign nothing.
+os.environ.setdefault("CE_SIGNING_KEY_DIR", "/tmp/cecourse-bench-signing-keys")  # noqa: S108
 
 from ce_course.settings import *  # noqa: F403
 

@@ -26,6 +26,7 @@ from credentials.services import credential_issue, credential_revoke
 from lti.hooks import IDENTITY_UNCONFIRMED, lti_certificate_issued, lti_identity_unconfirmed
 from modules.models import Course, Enrollment
 from modules.selectors import course_progress
+from reports import summary as completion_summary
 from reports.services import roster_carry_forward
 
 
@@ -229,6 +230,7 @@ def _create(*, user, course, enrollment, completion_date, now, replaces=None):
     certificate.save(update_fields=["serial", "pdf", "pdf_sha256", "signing_kid"])
     # Its Open Badges credential, in the same transaction: a certificate never exists without one.
     credential_issue(certificate=certificate, course=course, email=user.email, now=now)
+    completion_summary.certificate_issued(certificate)  # the board's totals, in this transaction
     return certificate
 
 
@@ -293,6 +295,7 @@ def certificate_revoke(*, certificate, reason, by, now=None):
     certificate.revoked_reason = reason
     certificate.revoked_by = by
     certificate.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
+    completion_summary.certificate_revoked(certificate)  # the board's totals, in this transaction
     credential_revoke(certificate=certificate, now=certificate.revoked_at)  # its status-list bit
     audit_record(
         actor=by,

@@ -32,6 +32,7 @@ from modules.models import (
     render_markdown_with_images,
 )
 from modules.selectors import IMAGE_FOLDER, SIGNATURE_FOLDER
+from reports import summary as completion_summary
 
 
 class LearnerPathError(Exception):
@@ -54,9 +55,11 @@ def enrollment_create(*, user, course, now=None):
         raise LearnerPathError("This course is not released yet.")
     try:
         with transaction.atomic():
-            enrollment, _ = Enrollment.objects.get_or_create(
+            enrollment, created = Enrollment.objects.get_or_create(
                 user=user, course=course, defaults={"disclosures_acknowledged_at": now}
             )
+            if created:
+                completion_summary.enrollment_created(enrollment)  # the board's counts, in this transaction
     except IntegrityError:
         # Two racing requests: the other one created it first.
         enrollment = Enrollment.objects.get(user=user, course=course)

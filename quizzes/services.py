@@ -27,6 +27,7 @@ from quizzes.grading import (
 )
 from quizzes.models import Attempt, AttemptQuestion, Choice, DrawRule, Question, Quiz
 from quizzes.selectors import quiz_of
+from reports import summary as completion_summary
 
 PERCENT = Decimal("0.01")
 
@@ -242,6 +243,7 @@ def _grade(attempt, *, now, late):
     attempt.submitted_at = now
     attempt.submitted_late = late
     attempt.save(update_fields=["score", "percent", "passed", "submitted_at", "submitted_late"])
+    completion_summary.attempt_graded(attempt)  # the board's learner counts, in this transaction
     if attempt.passed:  # the LMS that launched the course gets the score (lti/); never blocks grading
         transaction.on_commit(
             partial(lti_post_test_passed, attempt.user_id, attempt.quiz.course_id, attempt.percent)

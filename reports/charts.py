@@ -9,6 +9,7 @@ blocks style="..." attributes; reportlab's SVG renderer writes every colour and 
 drawing_svg() moves each declaration to the equivalent presentation attribute, which CSP allows.
 """
 
+import functools
 import io
 import math
 import re
@@ -256,6 +257,18 @@ def drawing_svg(drawing: Drawing, *, title: str, description: str, slug: str | N
     # Written from the root element, not the document: no XML declaration and no DOCTYPE.
     svg.writexml(buffer, addindent="", newl="\n")
     return buffer.getvalue().strip()
+
+
+@functools.lru_cache(maxsize=256)
+def report_chart_svg(kind: str, series: tuple, *, title: str, slug: str) -> str:
+    """The report page's chart ("months" or "scores") of `series` as inline SVG, remembered per process.
+
+    Drawing and serialising a chart is most of the report page's time (five years of months are
+    sixty bars), and the SVG depends on nothing but its arguments: the same series always draws
+    the same SVG, and a new certificate changes the series, so a remembered one is never stale.
+    """
+    drawing = completions_chart(list(series)) if kind == "months" else scores_chart(list(series))
+    return drawing_svg(drawing, title=title, description="", slug=slug)
 
 
 # --- text alternative ---------------------------------------------------------------------------

@@ -12,28 +12,32 @@ password hash, and dates stay between the course's release and today, within the
 """
 
 import hashlib
+import io
 import itertools
+import json
 import math
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.management.base import CommandError
-from django.db import transaction
-from django.db.models import F, JSONField, Value
+from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
+from reportlab.lib.pagesizes import landscape, letter
+from reportlab.pdfgen import canvas
 
 from accounts.models import License, User
 from accounts.states import STATE_CODES
-from certificates import pdf
 from certificates.codes import CODE_ALPHABET, CODE_LENGTH, serial_for
 from certificates.models import Attestation, Certificate, CertificateLicense, Evaluation
+from certificates.pdf import clean
 from certificates.selectors import course_objectives
-from certificates.services import verification_url
 from modules.models import Enrollment, ModuleProgress
 from quizzes.authoring import frozen_question
 from quizzes.grading import correct_response, grade, key_from_snapshot, wrong_response
 from quizzes.models import Attempt, AttemptQuestion
+from reports import summary
 
 SHIPPED_COURSE = "proximal-hamstring-tendinopathy"
 EMAIL = "seed-{}@example.test"  # example.test can never reach a real mailbox (RFC 2606)
@@ -114,7 +118,7 @@ class Item:
     question_id: int
     topic: str
     points: Decimal
-    frozen: list  # (snapshot, key snapshot) pairs from frozen_question
+    frozen: list  # (snapshot, key snapshot) pairs from frozen_question, as JSON text
     right: tuple  # (stored response, points)
     wrong: list  # [(stored response, points), ...]
     difficulty: float
@@ -181,7 +185,7 @@ def build_bank(quiz, rng):
                 question_id=question.pk,
                 topic=question.topic,
                 points=question.points,
-                frozen=frozen,
+                frozen=[(json.dumps(snapshot), json.dumps(key)) for snapshot, key in frozen],
                 right=(right, grade(key, right)),
                 wrong=[(response, grade(key, response)) for response in wrong],
                 difficulty=difficulty,
@@ -232,6 +236,7 @@ class Seeder:
 
     def reset(self):
         self.rows = {name: [] for name in ROW_ORDER}
+        self.next_id = next_ids()
 
     # --- one learner, in memory -------------------------------------------------------------------
 
@@ -242,18 +247,25 @@ class Seeder:
         # More learners recently than long ago, as a course finds its audience.
         span = (self.end - self.start).total_seconds()
         clock = Clock(self.end - timedelta(seconds=rng.triangular(0, span, 0)), self.end)
-        user = User(
+        joined = clock.now - timedelta(seconds=rng.uniform(60, 86400))
+        user = self.row(
+            "users",
             email=EMAIL.format(self.number),
             first_name=rng.choice(FIRST_NAMES),
             last_name=rng.choice(LAST_NAMES),
             credentials=rng.choice(CREDENTIALS[profession]),
             password=self.password_hash,
-            date_joined=clock.now - timedelta(seconds=rng.uniform(60, 86400)),
+            date_joined=joined,
         )
-        self.rows["users"].append(user)
-        licenses = self.licenses(user, profession)
-        enrollment = Enrollment(user=user, course=self.course, disclosures_acknowledged_at=clock.now)
-        self.rows["enrollments"].append(enrollment)
+        licenses = self.licenses(user, profession, joined)
+        # created_at: an enrolment dates from its acknowledgement.
+        enrollment = self.row(
+            "enrollments",
+            user_id=user["id"],
+            course_id=self.course.pk,
+            disclosures_acknowledged_at=clock.now,
+            created_at=clock.now,
+        )
         seconds = self.study(enrollment, clock)
         if seconds is None or not clock.running:
             return
@@ -261,7 +273,7 @@ class Seeder:
             return
         self.finish(user, enrollment, licenses, seconds, clock)
 
-    def licenses(self, user, profession):
+    def licenses(self, user, profession, joined):
         rng = self.rng
         states = list(LVN_STATES) if profession == "LVN" else list(STATE_CODES)
         weights = [STATE_WEIGHTS.get(state, 1) for state in states]
@@ -270,18 +282,19 @@ class Seeder:
         if rng.random() < P_SECOND_LICENSE and len(states) > 1:
             held.append(rng.choice([state for state in states if state != first]))
         licenses = [
-            License(
-                user=user,
+            self.row(
+                "licenses",
+                user_id=user["id"],
                 state=state,
                 number=f"{profession}{rng.randrange(1000000, 9999999)}",
                 profession=profession,
                 is_primary=index == 0,
+                created_at=joined,
             )
             for index, state in enumerate(held)
         ]
-        self.rows["licenses"].extend(licenses)
         # The order certificates.services._create prints them in.
-        return sorted(licenses, key=lambda lic: (not lic.is_primary, lic.state, lic.number))
+        return sorted(licenses, key=lambda lic: (not lic["is_primary"], lic["state"], lic["number"]))
 
     def study(self, enrollment, clock):
         """Module progress in course order; the tracked seconds, or None if the learner stopped early."""
@@ -299,15 +312,14 @@ class Seeder:
             if first_viewed + timedelta(seconds=seconds) >= self.end:  # still reading it now
                 finished, seconds = False, int((self.end - first_viewed).total_seconds())
             last_seen = clock.now = first_viewed + timedelta(seconds=seconds)
-            self.rows["progress"].append(
-                ModuleProgress(
-                    enrollment=enrollment,
-                    module=module,
-                    first_viewed_at=first_viewed,
-                    last_seen_at=last_seen,
-                    completed_at=last_seen if finished else None,
-                    seconds_spent=seconds,
-                )
+            self.row(
+                "progress",
+                enrollment_id=enrollment["id"],
+                module_id=module.pk,
+                first_viewed_at=first_viewed,
+                last_seen_at=last_seen,
+                completed_at=last_seen if finished else None,
+                seconds_spent=seconds,
             )
             total += seconds
             if not finished:
@@ -328,8 +340,8 @@ class Seeder:
             leave_open = rng.random() < P_LEAVES_OPEN
             self.attempt(user, number, drawn, ability, clock, leave_open=leave_open)
             attempt = self.rows["attempts"][-1]
-            if leave_open or attempt.passed:
-                return bool(attempt.passed)
+            if leave_open or attempt.get("passed"):
+                return bool(attempt.get("passed"))
             if rng.random() >= P_RETAKES:
                 return False
             ability += 0.4  # the review taught something
@@ -358,46 +370,43 @@ class Seeder:
         rng = self.rng
         started = clock.now
         limit = self.quiz.time_limit_minutes
-        attempt = Attempt(
-            user=user,
-            quiz=self.quiz,
+        attempt = self.row(
+            "attempts",
+            user_id=user["id"],
+            quiz_id=self.quiz.pk,
             number=number,
             started_at=started,
             deadline=started + timedelta(minutes=limit) if limit else None,
             max_score=sum((item.points for item in drawn), Decimal(0)),
         )
-        self.rows["attempts"].append(attempt)
         longest = (limit * 60 - 30) if limit else 1800
         responded = started
         score = Decimal(0)
-        # An expression among the values makes PostgreSQL's bulk insert use VALUES instead of
-        # UNNEST(arrays): psycopg escapes every JSON text into an array literal with a regex,
-        # which made those inserts the slowest step by far.
+        # Snapshots and keys are JSON text already (Item.frozen): written as they are, not dumped again.
         for position, item in enumerate(drawn, start=1):
             snapshot, key = rng.choice(item.frozen)
             response, points = item.answer(rng, ability)
             responded += timedelta(seconds=rng.uniform(10, longest / len(drawn)))
-            self.rows["questions"].append(
-                AttemptQuestion(
-                    attempt=attempt,
-                    question_id=item.question_id,
-                    position=position,
-                    snapshot=Value(snapshot, output_field=JSONField()),
-                    key=key,
-                    response=response,
-                    responded_at=responded if response is not None else None,
-                    points_awarded=None if leave_open else points,
-                )
+            self.row(
+                "questions",
+                attempt_id=attempt["id"],
+                question_id=item.question_id,
+                position=position,
+                snapshot=snapshot,
+                key=key,
+                response=None if response is None else json.dumps(response),
+                responded_at=responded if response is not None else None,
+                points_awarded=None if leave_open else points,
             )
             score += points
         clock.now = responded + timedelta(seconds=rng.uniform(5, 60))
         if leave_open:
             return
-        attempt.submitted_at = clock.now
-        attempt.score = score
+        attempt["submitted_at"] = clock.now
+        attempt["score"] = score
         # As quizzes.services._grade: percent rounded half up; pass/fail on the exact ratio.
-        attempt.percent = (score * 100 / attempt.max_score).quantize(PERCENT, rounding=ROUND_HALF_UP)
-        attempt.passed = score * 100 >= self.quiz.pass_mark_percent * attempt.max_score
+        attempt["percent"] = (score * 100 / attempt["max_score"]).quantize(PERCENT, rounding=ROUND_HALF_UP)
+        attempt["passed"] = score * 100 >= self.quiz.pass_mark_percent * attempt["max_score"]
 
     def finish(self, user, enrollment, licenses, seconds, clock):
         """Evaluation, attestation and certificate, each step taken by most of those who reached it."""
@@ -405,7 +414,7 @@ class Seeder:
         evaluated_at = clock.pause(rng)
         if rng.random() >= P_EVALUATES or not clock.running:
             return
-        self.rows["evaluations"].append(self.evaluation(enrollment, evaluated_at))
+        self.evaluation(enrollment, evaluated_at)
         attested_at = clock.after(rng, 30, 600)
         minutes = seconds // 60
         # Short of the course's minimum study time, attestation_submit would refuse: the learner waits.
@@ -414,13 +423,12 @@ class Seeder:
         # Most attest about what was tracked plus the post-test and evaluation, which tracking does not
         # see; a few claim far more, which the board report flags (reports.selectors).
         extra = rng.randint(0, 10) if rng.random() >= P_OVERSTATES_TIME else rng.randint(20, 60)
-        self.rows["attestations"].append(
-            Attestation(
-                enrollment=enrollment,
-                minutes_attested=max(1, min(24 * 60, minutes + extra)),
-                minutes_tracked=minutes,
-                attested_at=attested_at,
-            )
+        self.row(
+            "attestations",
+            enrollment_id=enrollment["id"],
+            minutes_attested=max(1, min(24 * 60, minutes + extra)),
+            minutes_tracked=minutes,
+            attested_at=attested_at,
         )
         issued_at = clock.after(rng, 5, 120)
         if rng.random() >= P_CLAIMS or not clock.running:
@@ -433,20 +441,20 @@ class Seeder:
             issued_at=issued_at,
             completion_date=completion_date,
         )
-        enrollment.completed_at = issued_at
+        enrollment["completed_at"] = issued_at
         if rng.random() < P_REVOKED:
             reason, misspelled, reissued = rng.choice(REVOKE_REASONS)
-            certificate.revoked_at = issued_at + (self.end - issued_at) * rng.uniform(0.1, 0.9)
-            certificate.revoked_reason = reason
-            if misspelled and len(user.last_name) > 2:
-                last = user.last_name
-                certificate.learner_name = f"{user.first_name} {last[1]}{last[0]}{last[2:]}"
+            certificate["revoked_at"] = issued_at + (self.end - issued_at) * rng.uniform(0.1, 0.9)
+            certificate["revoked_reason"] = reason
+            if misspelled and len(user["last_name"]) > 2:
+                last = user["last_name"]
+                certificate["learner_name"] = f"{user['first_name']} {last[1]}{last[0]}{last[2:]}"
             if reissued:
                 self.certificate(
                     user=user,
                     enrollment=enrollment,
                     licenses=licenses,
-                    issued_at=certificate.revoked_at,
+                    issued_at=certificate["revoked_at"],
                     completion_date=completion_date,  # a re-issue keeps the original completion date
                     replaces=certificate,
                 )
@@ -454,12 +462,15 @@ class Seeder:
     def evaluation(self, enrollment, submitted_at):
         rng = self.rng
         evidence_based, free_of_bias = rng.random() < 0.98, rng.random() < 0.97
-        return Evaluation(
-            enrollment=enrollment,
-            objective_ratings=[
-                {"objective": objective, "rating": rng.choices((5, 4, 3, 2, 1), weights=(55, 33, 9, 2, 1))[0]}
-                for objective in self.objectives
-            ],
+        return self.row(
+            "evaluations",
+            enrollment_id=enrollment["id"],
+            objective_ratings=json.dumps(
+                [
+                    {"objective": o, "rating": rng.choices((5, 4, 3, 2, 1), weights=(55, 33, 9, 2, 1))[0]}
+                    for o in self.objectives
+                ]
+            ),
             evidence_based=evidence_based,
             free_of_bias=free_of_bias,
             bias_comment="" if evidence_based and free_of_bias else rng.choice(BIAS_COMMENTS),
@@ -469,32 +480,34 @@ class Seeder:
         )
 
     def certificate(self, *, user, enrollment, licenses, issued_at, completion_date, replaces=None):
-        code = self.code()
-        certificate = Certificate(
-            serial=f"seed-{code}",  # unique until the id is known; then serial_for(year, id)
-            verification_code=code,
-            user=user,
-            course=self.course,
-            enrollment=enrollment,
-            learner_name=user.legal_name,
-            learner_credentials=user.credentials,
+        certificate = self.row(
+            "certificates",
+            verification_code=self.code(),
+            user_id=user["id"],
+            course_id=self.course.pk,
+            enrollment_id=enrollment["id"],
+            learner_name=f"{user['first_name']} {user['last_name']}".strip(),  # User.legal_name
+            learner_credentials=user["credentials"],
             completion_date=completion_date,
-            pdf=b"",  # set below, by one UPDATE per batch
+            pdf=self.pdf_bytes,
+            pdf_sha256=self.pdf_sha256,
+            signing_kid="",  # the shared sample PDF is not signed: it marks the certificate as seeded
             issued_at=issued_at,
-            replaces=replaces,
+            replaces_id=replaces["id"] if replaces else None,
+            revoked_at=None,
+            revoked_reason="",
             **self.printed,
         )
-        self.rows["replacements" if replaces else "certificates"].append(certificate)
-        self.rows["certificate_licenses"].extend(
-            CertificateLicense(
-                certificate=certificate,
+        certificate["serial"] = serial_for(timezone.localdate(issued_at).year, certificate["id"])
+        for position, lic in enumerate(licenses, start=1):
+            self.row(
+                "certificate_licenses",
+                certificate_id=certificate["id"],
                 position=position,
-                profession=lic.profession,
-                state=lic.state,
-                number=lic.number,
+                profession=lic["profession"],
+                state=lic["state"],
+                number=lic["number"],
             )
-            for position, lic in enumerate(licenses, start=1)
-        )
         return certificate
 
     def code(self):
@@ -507,33 +520,46 @@ class Seeder:
 
     # --- one batch, to the database ---------------------------------------------------------------
 
+    def row(self, table, **values):
+        """A row of `table` with its id taken now (children point to it before anything is written)."""
+        values["id"] = self.next_id[table]
+        self.next_id[table] += 1
+        self.rows[table].append(values)
+        return values
+
     def write(self):
-        """Insert the batch in dependency order, in one transaction: a crash leaves no half batch."""
-        rows = self.rows
+        """Insert the batch in dependency order, in one transaction: a crash leaves no half batch.
+
+        PostgreSQL gets COPY (psycopg's cursor.copy), several times faster than INSERT for wide rows
+        such as frozen questions; other databases an executemany INSERT. Ids were chosen above the
+        highest in each table when the batch began (`reset`), and each sequence is moved past them
+        after. Seeding while something else inserts into the same tables is not supported.
+        """
         with transaction.atomic():
-            for name in ROW_ORDER:
-                ROW_ORDER[name].objects.bulk_create(rows[name], batch_size=ROWS_PER_INSERT)
-            # auto_now_add overwrote created_at with today; an enrolment dates from its acknowledgement.
-            Enrollment.objects.filter(pk__in=[e.pk for e in rows["enrollments"]]).update(
-                created_at=F("disclosures_acknowledged_at")
+            for name, model in ROW_ORDER.items():
+                write_rows(model, self.rows[name])
+            # The board's running totals, in the batch's transaction as certificate_issue does.
+            ids = [c["id"] for c in self.rows["certificates"]]
+            summary.certificates_added(
+                Certificate.objects.filter(pk__in=ids).only(*summary.CERTIFICATE_COLUMNS).order_by("pk")
             )
-            certificates = rows["certificates"] + rows["replacements"]
-            for certificate in certificates:
-                certificate.serial = serial_for(
-                    timezone.localdate(certificate.issued_at).year, certificate.pk
-                )
-            Certificate.objects.bulk_update(certificates, ["serial"], batch_size=ROWS_PER_INSERT)
-            # The PDF goes in as one parameter of one UPDATE rather than once per inserted row:
-            # PostgreSQL's bulk insert would escape its bytes into a text array, row by row.
-            Certificate.objects.filter(pk__in=[c.pk for c in certificates]).update(
-                pdf=self.pdf_bytes, pdf_sha256=self.pdf_sha256
+            attempts = self.rows["attempts"]
+            summary.learners_counted(
+                self.course.pk,
+                enrolled=len(
+                    self.rows["enrollments"]
+                ),  # new learners only: each enrolment and attempt is new
+                attempted=len({a["user_id"] for a in attempts if a.get("submitted_at")}),
+                passed=len({a["user_id"] for a in attempts if a.get("passed")}),
             )
-        counts = {name: len(rows[name]) for name in ROW_ORDER}
+        counts = {name: len(self.rows[name]) for name in ROW_ORDER}
+        counts["replacements"] = sum(1 for c in self.rows["certificates"] if c["replaces_id"])
         self.reset()
         return counts
 
 
-# Insert order: every row after the rows it points to (replacements after the certificates they replace).
+# Insert order: every row after the rows it points to (a replacement after the certificate it
+# replaces: ids ascend within the one list, and PostgreSQL checks a self-reference per row).
 ROW_ORDER = {
     "users": User,
     "licenses": License,
@@ -544,25 +570,94 @@ ROW_ORDER = {
     "evaluations": Evaluation,
     "attestations": Attestation,
     "certificates": Certificate,
-    "replacements": Certificate,
     "certificate_licenses": CertificateLicense,
 }
 
 
-def sample_pdf(printed):
-    """One certificate PDF for every seeded certificate, rendered once, marked as a sample."""
-    code = "SAMPLE" + "2" * (CODE_LENGTH - 6)
-    return pdf.render_certificate(
-        pdf.CertificateData(
-            serial="CE-SAMPLE",
-            verification_code=code,
-            verification_url=verification_url(code),
-            learner_name="Sample Learner",
-            learner_credentials="RN",
-            licenses=(pdf.LicenseLine(profession="RN", state="FL", number="RN0000000"),),
-            completion_date=timezone.localdate(),
-            issued_at=timezone.localdate(),
-            title_note=SAMPLE_NOTE,
-            **printed,
+def next_ids():
+    """{table: the first free id}, read when a batch begins."""
+    return {
+        name: (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1 for name, model in ROW_ORDER.items()
+    }
+
+
+def _defaults(model):
+    """Each column's Python default, so a row need only name what differs (None for NOT NULL ones)."""
+    return {
+        field.column: (field.get_default() if field.has_default() else None)
+        for field in model._meta.concrete_fields
+    }
+
+
+def write_rows(model, rows):
+    if not rows:
+        return
+    defaults = _defaults(model)
+    columns = list(defaults)
+    fields = {field.column: field for field in model._meta.concrete_fields}
+    missing = [
+        f.column for f in fields.values() if not f.null and not f.has_default() and f.column not in rows[0]
+    ]
+    if missing:
+        raise CommandError(
+            f"Seeding {model.__name__} leaves {', '.join(missing)} empty: update reports.seeding."
         )
-    )
+    table = model._meta.db_table
+    json_columns = {c for c, f in fields.items() if f.get_internal_type() == "JSONField"}
+    if connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        names = ", ".join(quote(c) for c in columns)
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([_copy_value(row.get(c, defaults[c]), c in json_columns) for c in columns])
+            # The sequence continues after the ids just written (setval is not rolled back).
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, rows[-1]["id"]])
+        return
+    quote = connection.ops.quote_name
+    placeholders = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) VALUES ({placeholders})"  # noqa: S608
+    prepared = [
+        [
+            fields[c].get_db_prep_save(
+                _json_value(row.get(c, defaults[c])) if c in json_columns else row.get(c, defaults[c]),
+                connection,
+            )
+            for c in columns
+        ]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(prepared), ROWS_PER_INSERT):
+            cursor.executemany(sql, prepared[start : start + ROWS_PER_INSERT])
+
+
+def _copy_value(value, is_json):
+    if is_json and value is not None and not isinstance(value, str):
+        return json.dumps(value)
+    return value
+
+
+def _json_value(value):
+    # JSON columns hold JSON text here (built once); the field wants the Python value.
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def sample_pdf(printed):
+    """One small PDF stored with every seeded certificate, marked as seeded sample data.
+
+    A page of text in a standard (unembedded) font, about 2 KB: stored once per certificate row, a
+    full certificate with its embedded fonts would be hundreds of kilobytes a row at a million.
+    """
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=landscape(letter), invariant=True)
+    page.setTitle(SAMPLE_NOTE)
+    page.setFont("Helvetica-Bold", 20)
+    page.drawString(72, 480, "SEEDED SAMPLE - NOT A CERTIFICATE")
+    page.setFont("Helvetica", 12)
+    lines = (SAMPLE_NOTE + ".", f"Course: {printed['course_title']}", f"Provider: {printed['provider_name']}")
+    for index, line in enumerate(lines):
+        page.drawString(72, 440 - 20 * index, clean(line))
+    page.showPage()
+    page.save()
+    return buffer.getvalue()

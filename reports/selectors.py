@@ -5,6 +5,7 @@ Every function runs a fixed number of queries whatever the number of rows: per-r
 """
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
@@ -13,7 +14,6 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     Subquery,
@@ -23,9 +23,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 
 from certificates.models import Certificate, CertificateLicense
-from modules.models import Enrollment, ModuleProgress
+from modules.models import ModuleProgress
 from quizzes.models import Attempt
-from reports.models import RosterEntry
+from reports.models import CompletionFigures, CompletionStats, LearnerCounts, RosterEntry
 
 # The board report flags a certificate whose attested minutes exceed the minutes tracked when the
 # learner attested by more than this. Tracking sees only time on the module pages (not the post-test,
@@ -110,6 +110,59 @@ def completion_queryset(f):
     return annotate_figures(matching_certificates(f))
 
 
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class CompletionPage:
+    """One page of certificate ids, newest completion first, and the keys that lead on from it."""
+
+    ids: list
+    newer_key: str | None  # link to the page before (newer rows), if any
+    older_key: str | None  # link to the page after (older rows), if any
+
+
+def page_key(completion_date, pk):
+    return f"{completion_date.isoformat()}.{pk}"
+
+
+def parse_page_key(value):
+    """(date, id) from page_key's text; ValueError when it is not one."""
+    day, _, pk = (value or "").partition(".")
+    if not pk.isdigit():
+        raise ValueError("not a page key")
+    return date.fromisoformat(day), int(pk)
+
+
+def completion_page(f, *, after=None, before=None, size=None):
+    """The page of ids older than `after` or newer than `before` (page keys), or the newest page.
+
+    Keyset pagination on (completion date, id), never OFFSET: a deep page costs what the first
+    does (an index range scan of `size` rows), and a certificate issued between two clicks cannot
+    shift a row onto the next page twice or off it unseen.
+    """
+    size = size or PAGE_SIZE
+    keys = matching_certificates(f).values_list("completion_date", "pk")
+    if before:
+        day, pk = parse_page_key(before)
+        newer = keys.filter(Q(completion_date__gt=day) | Q(completion_date=day, pk__gt=pk))
+        rows = list(newer.order_by("completion_date", "pk")[: size + 1])
+        has_newer, has_older = len(rows) > size, True
+        rows = rows[:size][::-1]
+    else:
+        if after:
+            day, pk = parse_page_key(after)
+            keys = keys.filter(Q(completion_date__lt=day) | Q(completion_date=day, pk__lt=pk))
+        rows = list(keys[: size + 1])
+        has_newer, has_older = bool(after), len(rows) > size
+        rows = rows[:size]
+    return CompletionPage(
+        ids=[pk for _, pk in rows],
+        newer_key=page_key(*rows[0]) if rows and has_newer else None,
+        older_key=page_key(*rows[-1]) if rows and has_older else None,
+    )
+
+
 def completion_page_rows(page_ids):
     """The annotated rows of one page of certificate ids, in the page's order, licenses prefetched."""
     rows = annotate_figures(Certificate.objects.defer("pdf").select_related("course").filter(pk__in=page_ids))
@@ -142,77 +195,122 @@ class CompletionSummary:
         return (Decimal(self.passed) * 100 / self.attempted).quantize(Decimal("0.1"))
 
 
-def best_scores(f):
-    """Each filtered completion's best post-test percent: one grouped query, not a subquery per row."""
-    completed = matching_certificates(f).filter(user=OuterRef("user"), course=OuterRef("quiz__course"))
-    return list(
-        Attempt.objects.filter(submitted_at__isnull=False)
-        .filter(Exists(completed))
-        .values("user", "quiz")
-        .annotate(best=Max("percent"))
-        .values_list("best", flat=True)
+def _stats_rows(f):
+    """The CompletionStats rows that add up to the filter (all but its CE Broker "reported" part):
+    one kind of row per state and profession filter (see CompletionStats), a range of days."""
+    rows = CompletionStats.objects.filter(
+        state=f.state or CompletionStats.ANY, profession=f.profession or CompletionStats.ANY
     )
-
-
-def _mean(values):
-    values = [Decimal(v) for v in values if v is not None]
-    return sum(values, Decimal(0)) / len(values) if values else None
-
-
-def completion_summary(f, *, scores=None):
-    """The report's figures. Pass `scores` (best_scores(f)) when the caller already has them."""
-    certificates = matching_certificates(f).order_by()
-    figures = certificates.aggregate(
-        completed=Count("pk"),
-        hours=Coalesce(Sum("contact_hours", filter=Q(revoked_at__isnull=True)), Value(Decimal("0"))),
-    )
-    study_seconds = (
-        ModuleProgress.objects.filter(enrollment__in=certificates.values("enrollment"))
-        .values("enrollment")
-        .annotate(total=Sum("seconds_spent"))
-        .values_list("total", flat=True)
-    )
-    enrollments = Enrollment.objects.all()
-    attempts = Attempt.objects.filter(submitted_at__isnull=False)
+    if f.status == "live":
+        rows = rows.filter(is_live=True)
+    elif f.status == "revoked":
+        rows = rows.filter(is_live=False)
+    if f.completed_from:
+        rows = rows.filter(day__gte=f.completed_from)
+    if f.completed_to:
+        rows = rows.filter(day__lte=f.completed_to)
     if f.course_id:
-        enrollments = enrollments.filter(course_id=f.course_id)
-        attempts = attempts.filter(quiz__course_id=f.course_id)
-    takers = attempts.values("user", "quiz").distinct()
-    learners = attempts.values("user", "quiz").annotate(ever_passed=Count("pk", filter=Q(passed=True)))
-    mean_score = _mean(best_scores(f) if scores is None else scores)
-    mean_seconds = _mean(study_seconds)
+        rows = rows.filter(course_id=f.course_id)
+    return rows
+
+
+def _figures_rows(f):
+    """The stored figures of the certificates matching `f` (for the edges of a date range)."""
+    return CompletionFigures.objects.filter(certificate__in=matching_certificates(f).order_by().values("pk"))
+
+
+def _figures_totals(rows):
+    bins = {
+        column: Count("pk", filter=Q(best_percent__gte=low, best_percent__lt=high))
+        for (low, high), column in zip(SCORE_BINS, BIN_FIELDS, strict=True)
+    }
+    return rows.aggregate(
+        completed=Count("pk"),
+        hours=Coalesce(Sum("hours", filter=Q(certificate__revoked_at__isnull=True)), Value(Decimal(0))),
+        scored=Count("best_percent"),
+        percent_total=Coalesce(Sum("best_percent"), Value(Decimal(0))),
+        seconds_total=Coalesce(Sum("seconds_spent"), Value(0)),
+        **bins,
+    )
+
+
+TOTAL_FIELDS = ("completed", "hours", "scored", "percent_total", "seconds_total")
+
+
+def board_totals(f):
+    """{completed, hours, scored, percent_total, seconds_total, bin_*}: the filter's certificates added up.
+
+    From the running totals (reports.summary): one small range of rows per day whatever the number
+    of certificates. The CE Broker "reported" filter is not part of the totals: with it, everything
+    comes from the certificates' stored figures (exact, but it reads every matching row).
+    """
+    totals = dict.fromkeys((*TOTAL_FIELDS, *BIN_FIELDS), 0)
+    if f.reported:
+        figures = _figures_totals(_figures_rows(f))
+    else:
+        figures = _stats_rows(f).aggregate(**{name: Sum(name) for name in totals})
+    for name in totals:
+        totals[name] += figures[name] or 0
+    return totals
+
+
+def completion_count(f):
+    """How many certificates match the filter: the same number as matching_certificates(f).count()."""
+    return board_totals(f)["completed"]
+
+
+def completion_summary(f, *, totals=None):
+    """The report's figures. Pass `totals` (board_totals(f)) when the caller already has them.
+
+    Completed, hours, mean score and mean time add up the running totals (board_totals). The mean
+    score is over the certificates' best post-test percent, the mean time over each certificate's
+    tracked study time when it was issued. Enrolled, took the post-test and passed count learners
+    of the course filter only (they have no certificate to filter by).
+    """
+    totals = board_totals(f) if totals is None else totals
+    learners = LearnerCounts.objects.all()
+    if f.course_id:
+        learners = learners.filter(course_id=f.course_id)
+    counts = learners.aggregate(
+        **{name: Coalesce(Sum(name), Value(0)) for name in ("enrolled", "attempted", "passed")}
+    )
+    mean_score = Decimal(totals["percent_total"]) / totals["scored"] if totals["scored"] else None
+    mean_seconds = Decimal(totals["seconds_total"]) / totals["completed"] if totals["completed"] else None
     return CompletionSummary(
-        enrolled=enrollments.count(),
-        completed=figures["completed"],
-        attempted=takers.count(),
-        passed=learners.filter(ever_passed__gt=0).count(),
+        enrolled=counts["enrolled"],
+        completed=totals["completed"],
+        attempted=counts["attempted"],
+        passed=counts["passed"],
         mean_score=mean_score.quantize(Decimal("0.1")) if mean_score is not None else None,
         mean_minutes=(mean_seconds / 60).quantize(Decimal("0.1")) if mean_seconds is not None else None,
-        hours_awarded=Decimal(figures["hours"]).quantize(Decimal("0.01")),
+        hours_awarded=Decimal(totals["hours"]).quantize(Decimal("0.01")),
     )
 
 
 def completions_per_month(f):
     """[(first day of month, count)] in date order."""
-    rows = (
-        matching_certificates(f)
-        .order_by()
-        .annotate(month=TruncMonth("completion_date"))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .order_by("month")
-    )
-    return [(row["month"], row["n"]) for row in rows]
+    if f.reported:
+        counts = _figures_rows(f).values("month").annotate(n=Count("pk")).values_list("month", "n")
+    else:
+        counts = (
+            _stats_rows(f)
+            .annotate(month=TruncMonth("day"))
+            .values("month")
+            .annotate(n=Sum("completed"))
+            .values_list("month", "n")
+        )
+    return [(month, n) for month, n in sorted(counts) if n]
 
 
 SCORE_BINS = [(0, 50), (50, 60), (60, 70), (70, 80), (80, 90), (90, 100), (100, 101)]
+BIN_FIELDS = ("bin_0", "bin_50", "bin_60", "bin_70", "bin_80", "bin_90", "bin_100")  # CompletionStats
 
 
-def score_distribution(f, *, scores=None):
+def score_distribution(f, *, totals=None):
     """[(label, count)] of the completions' best post-test percent, in bins of ten points."""
-    scores = best_scores(f) if scores is None else scores
+    totals = board_totals(f) if totals is None else totals
     labels = {0: "<50", 100: "100"}
     return [
-        (labels.get(low, f"{low}-{high - 1}"), sum(1 for s in scores if s is not None and low <= s < high))
-        for low, high in SCORE_BINS
+        (labels.get(low, f"{low}-{high - 1}"), totals[column])
+        for (low, high), column in zip(SCORE_BINS, BIN_FIELDS, strict=True)
     ]

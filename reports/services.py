@@ -5,15 +5,18 @@ and each line is reported once ever (RosterEntry.license is unique), so every ro
 "Mark as reported" holds only what is new.
 """
 
+from dataclasses import replace
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from ce_course.audit import audit_record
 from certificates.models import CertificateLicense
-from reports.exports import RosterLine
-from reports.models import ReportDownload, RosterBatch, RosterEntry
+from reports import summary
+from reports.exports import FETCH_CHUNK, RosterLine
+from reports.models import ReportDownload, RosterBatch, RosterEntry, UnreportedLines
 from reports.selectors import completion_queryset
 
 
@@ -41,6 +44,11 @@ def _unreported(f):
 
 
 def _as_lines(licenses) -> list[RosterLine]:
+    return list(_iter_lines(licenses))
+
+
+def _iter_lines(licenses):
+    """RosterLines read FETCH_CHUNK at a time (a server-side cursor on PostgreSQL): flat memory."""
     rows = licenses.order_by("certificate__completion_date", "certificate_id", "position").values_list(
         "pk",
         "certificate__course__provider__approval_number",
@@ -54,7 +62,7 @@ def _as_lines(licenses) -> list[RosterLine]:
         "corrects__roster_entry__batch_id",
         "corrects__certificate__serial",
     )
-    return [RosterLine(*row) for row in rows]
+    return (RosterLine(*row) for row in rows.iterator(chunk_size=FETCH_CHUNK))
 
 
 def roster_lines(f) -> list[RosterLine]:
@@ -63,9 +71,36 @@ def roster_lines(f) -> list[RosterLine]:
     return _as_lines(_unreported(f))
 
 
+def iter_roster_lines(f):
+    """roster_lines(f) one line at a time, for the streamed export of a large roster."""
+    return _iter_lines(_unreported(f))
+
+
 def unreported_line_count(f) -> int:
-    """len(roster_lines(f)) in one COUNT query, for the report page."""
-    return _unreported(f).count()
+    """len(roster_lines(f)), added up from the running counts (UnreportedLines), one row per day."""
+    return _unreported_lines(f)
+
+
+def _unreported_lines(f, *, before=None):
+    """Unreported lines of `f`, of certificates completed before the date `before` if given."""
+    if before is not None and (f.completed_to is None or f.completed_to >= before):
+        f = replace(f, completed_to=before - timedelta(days=1))
+        if f.completed_from is not None and f.completed_from > f.completed_to:
+            return 0
+    if f.reported or f.status == "revoked":
+        # Not in the running counts: "reported" narrows certificates by their roster entries, and
+        # a revoked certificate has no line to report.
+        return _unreported(f).count() if f.reported else 0
+    rows = UnreportedLines.objects.all()
+    if f.completed_from:
+        rows = rows.filter(day__gte=f.completed_from)
+    if f.completed_to:
+        rows = rows.filter(day__lte=f.completed_to)
+    if f.course_id:
+        rows = rows.filter(course_id=f.course_id)
+    # One kind of row per state and profession filter (see UnreportedLines).
+    rows = rows.filter(state=f.state or UnreportedLines.ANY, profession=f.profession or UnreportedLines.ANY)
+    return rows.aggregate(n=Sum("lines"))["n"] or 0
 
 
 def batch_roster_lines(batch) -> list[RosterLine]:
@@ -138,6 +173,7 @@ def roster_carry_forward(*, old, new) -> None:
                 RosterEntry(batch_id=held.roster_entry.batch_id, license=line, carried_from=held.roster_entry)
             )
     RosterEntry.objects.bulk_create(carried)
+    summary.lines_reported(entry.license_id for entry in carried)  # the page's counts, in this transaction
 
 
 def _mark(f, by) -> RosterBatch:
@@ -149,6 +185,7 @@ def _mark(f, by) -> RosterBatch:
         RosterEntry.objects.bulk_create(
             RosterEntry(batch=batch, license_id=line.license_id) for line in lines
         )
+        summary.lines_reported(line.license_id for line in lines)  # the page's counts, in this transaction
         return batch
 
 
@@ -173,12 +210,10 @@ def roster_mark_reported(*, f, by) -> RosterBatch:
 
 
 def overdue_unreported(f, *, days=20, today=None) -> int:
-    """How many live completions of the filter still have a license line unreported `days` days
+    """How many license lines of the filter's live completions are still unreported `days` days
     after completion (Florida wants a report within 30 days; the board is warned at 20)."""
     today = today or timezone.localdate()
-    cutoff = today - timedelta(days=days)
-    overdue = _unreported(f).filter(certificate__completion_date__lt=cutoff)
-    return overdue.values("certificate_id").distinct().count()
+    return _unreported_lines(f, before=today - timedelta(days=days))
 
 
 def download_record(*, user, export, f, row_count=None) -> ReportDownload:

@@ -1,9 +1,9 @@
+import tempfile
 from functools import wraps
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,6 @@ from reports.jobs_views import queue_if_large
 from reports.models import ExportJob, RosterBatch
 from reports.pdf_summary import summary_pdf
 
-PAGE_SIZE = 50
 SUMMARY_PDF_ROW_CAP = 5000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -65,35 +64,32 @@ def _attachment(response, filename):
 @require_safe
 @with_filter
 def completion_report(request, form, f):
-    # Page over bare ids (an index scan), then compute the per-row figures for this page only.
-    page = Paginator(selectors.matching_certificates(f).values_list("pk", flat=True), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    # Page over bare keys (an index range scan), then compute the per-row figures for this page only.
+    try:
+        page = selectors.completion_page(f, after=request.GET.get("after"), before=request.GET.get("before"))
+    except ValueError:
+        return render(request, "reports/bad_filter.html", {"form": form, "bad_page": True}, status=400)
+    totals = selectors.board_totals(f)
     per_month = selectors.completions_per_month(f)
-    best = selectors.best_scores(f)
-    scores = selectors.score_distribution(f, scores=best)
+    scores = selectors.score_distribution(f, totals=totals)
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
     return render(
         request,
         "reports/completion_report.html",
         {
             "form": form,
             "page": page,
-            "rows": selectors.completion_page_rows(list(page.object_list)),
-            "summary": selectors.completion_summary(f, scores=best),
-            "completions_svg": charts.drawing_svg(
-                charts.completions_chart(per_month),
-                title="Completions per month",
-                description="",
-                slug="months",
+            "total": totals["completed"],
+            "rows": selectors.completion_page_rows(page.ids),
+            "summary": selectors.completion_summary(f, totals=totals),
+            "completions_svg": charts.report_chart_svg(
+                "months", tuple(per_month), title="Completions per month", slug="months"
             ),
             "completions_text": charts.chart_text_alternative(per_month, what="Completions per month"),
-            "scores_svg": charts.drawing_svg(
-                charts.scores_chart(scores),
-                title="Post-test score distribution",
-                description="",
-                slug="scores",
+            "scores_svg": charts.report_chart_svg(
+                "scores", tuple(scores), title="Post-test score distribution", slug="scores"
             ),
             "scores_text": charts.chart_text_alternative(scores, what="Best post-test scores"),
             "overdue": services.overdue_unreported(f),
@@ -130,11 +126,12 @@ def export_roster(request, form, f):
     rows = services.unreported_line_count(f)
     if queued := queue_if_large(request, kind=ExportJob.Kind.ROSTER, f=f, rows=rows):
         return queued
-    lines = services.roster_lines(f)
-    services.download_record(user=request.user, export="roster.xlsx", f=f, row_count=len(lines))
-    return _attachment(
-        HttpResponse(exports.roster_workbook(lines), content_type=XLSX), f"ce-broker-roster-{_stamp()}.xlsx"
-    )
+    # Built in a temporary file, read back in blocks: memory stays flat however many lines.
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when the response is sent
+    lines = exports.roster_workbook_to(services.iter_roster_lines(f), out)
+    services.download_record(user=request.user, export="roster.xlsx", f=f, row_count=lines)
+    out.seek(0)
+    return _attachment(FileResponse(out, content_type=XLSX), f"ce-broker-roster-{_stamp()}.xlsx")
 
 
 @board_required

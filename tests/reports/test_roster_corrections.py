@@ -75,7 +75,7 @@ def test_a_corrected_license_number_is_sent_again_as_a_correction(client, certif
     )
     assert roster_note(new) == f"not yet sent: a correction of a line sent in roster {batch.pk}"
     client.force_login(board)
-    workbook = load_workbook(io.BytesIO(client.get(reverse("report_roster")).content))
+    workbook = load_workbook(io.BytesIO(b"".join(client.get(reverse("report_roster")).streaming_content)))
     assert [row[4] for row in workbook["Roster"].iter_rows(values_only=True)] == ["RN1234576"]
     notes = list(workbook["Corrections"].iter_rows(values_only=True))
     assert notes[1][:4] == (1, "RN FL RN1234576", "Alice Nguyen", new.serial)

@@ -56,15 +56,15 @@ def test_seed_crashing_in_a_batch_leaves_exactly_the_whole_batches_before_it():
         models = dict.fromkeys(seeding.ROW_ORDER.values())
         return {model.__name__: model.objects.count() for model in models}
 
-    real_bulk_create = Certificate.objects.bulk_create
+    real_write_rows = seeding.write_rows
     real_write = seeding.Seeder.write
     committed = []
 
-    def crash_in_second_batch(objs, *args, **kwargs):
+    def crash_in_second_batch(model, rows):
         # The second batch's users are already inserted (uncommitted) when its certificates are written.
-        if User.objects.filter(email__startswith="seed-").count() > 20:
+        if model is Certificate and User.objects.filter(email__startswith="seed-").count() > 20:
             raise RuntimeError("power cut")
-        return real_bulk_create(objs, *args, **kwargs)
+        return real_write_rows(model, rows)
 
     def write_and_remember(seeder):
         counts = real_write(seeder)
@@ -73,7 +73,7 @@ def test_seed_crashing_in_a_batch_leaves_exactly_the_whole_batches_before_it():
 
     before = table_counts()
     with (
-        mock.patch.object(Certificate.objects, "bulk_create", side_effect=crash_in_second_batch),
+        mock.patch.object(seeding, "write_rows", side_effect=crash_in_second_batch),
         mock.patch.object(seeding.Seeder, "write", write_and_remember),
         pytest.raises(RuntimeError, match="power cut"),
     ):

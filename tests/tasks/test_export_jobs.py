@@ -223,6 +223,20 @@ def test_the_reviewer_can_stop_the_self_reload_and_the_choice_is_kept(
     assert "http-equiv" in client.get(job_url, {"refresh": "on"}).content.decode()
 
 
+def test_the_roster_job_reads_its_lines_one_at_a_time(client, board, completions, monkeypatch):
+    from reports import services
+    from reports.filters import CompletionFilter
+
+    def every_line_in_a_list(f):  # what made the roster's memory grow with its size
+        raise AssertionError("the roster job must stream its lines")
+
+    monkeypatch.setattr(services, "roster_lines", every_line_in_a_list)
+    login(client, board).get(reverse("report_roster"))
+    job = ExportJob.objects.get()
+    assert job.status == "ready"
+    assert job.total == job.done == services.unreported_line_count(CompletionFilter()) > 0
+
+
 def test_export_files_go_to_the_private_exports_storage_not_the_images_one(
     client, board, completions, monkeypatch, tmp_path
 ):
