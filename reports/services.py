@@ -13,7 +13,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from ce_course.audit import audit_record
-from certificates.models import CertificateLicense
+from certificates.models import Certificate, CertificateLicense
 from reports import summary
 from reports.exports import FETCH_CHUNK, RosterLine
 from reports.models import ReportDownload, RosterBatch, RosterEntry, UnreportedLines
@@ -178,7 +178,22 @@ def roster_carry_forward(*, old, new) -> None:
 
 def _mark(f, by) -> RosterBatch:
     with transaction.atomic():
-        lines = roster_lines(f)
+        seen = roster_lines(f)
+        if not seen:
+            raise RosterError("Nothing new to report.")
+        # A revoke or re-issue takes its lines out of the unreported counts itself, holding a lock on
+        # the certificate. Lock the certificates of the lines read (in id order, as everyone does),
+        # then read the lines again and keep those: a certificate revoked in between has dropped out,
+        # and none kept can be revoked before this batch commits. Otherwise a line could be taken
+        # out of the counts twice, once by the revoke and once here (issue 13 review).
+        kept = {line.license_id for line in seen}
+        certificate_ids = CertificateLicense.objects.filter(pk__in=kept).values_list(
+            "certificate_id", flat=True
+        )
+        list(
+            Certificate.objects.select_for_update().filter(pk__in=certificate_ids).order_by("pk").values("pk")
+        )
+        lines = [line for line in roster_lines(f) if line.license_id in kept]
         if not lines:
             raise RosterError("Nothing new to report.")
         batch = RosterBatch.objects.create(filters=f.as_dict(), created_by=by)
