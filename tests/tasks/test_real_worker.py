@@ -55,6 +55,9 @@ def test_a_real_worker_retries_a_refused_email_later_and_later(
     emails = CertificateEmail.objects.filter(certificate=certificate)
     with process(command, env=env, log=tmp_path / "worker.log", what="db_worker"):
         wait_until(lambda: emails.filter(attempts=1).exists(), "the first attempt")
+        # The attempt is counted when the worker claims the email, before the send fails and the
+        # retry is enqueued: wait for the retry too (checking at once failed when the worker was slow).
+        wait_until(lambda: DBTaskResult.objects.filter(status="READY").exists(), "the retry's task")
         first_failed = timezone.now()
         retry = DBTaskResult.objects.get(status="READY")
         assert retry.args_kwargs["args"] == [certificate.pk, 2]
