@@ -76,8 +76,7 @@ class CompletionFigures(models.Model):
 
     Written when the certificate is issued and read back when it is revoked, so a revocation
     subtracts exactly what the issue added, even if the learner's tracked time changed since.
-    `states` and `professions` list the certificate's license states and professions, each between
-    bars ("|CA|FL|"), so "has a license in FL" is a LIKE on one column on every database.
+    The license states and professions it counts under are read from its licenses when needed.
     """
 
     certificate = models.OneToOneField(
@@ -85,8 +84,6 @@ class CompletionFigures(models.Model):
     )
     course = models.ForeignKey("modules.Course", on_delete=models.CASCADE, related_name="+")
     month = models.DateField(help_text="First day of the completion date's month.")
-    states = models.CharField(max_length=160)
-    professions = models.CharField(max_length=40)
     hours = models.DecimalField(max_digits=5, decimal_places=2)
     best_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True)
     seconds_spent = models.PositiveIntegerField()

@@ -40,11 +40,6 @@ CERTIFICATE_COLUMNS = (
 )
 
 
-def profile(values):
-    """'|CA|FL|' for {"FL", "CA"}: each value between bars, so '|FL|' finds one with a LIKE."""
-    return "|" + "|".join(sorted(set(values))) + "|" if values else "|"
-
-
 def bin_column(percent):
     if percent is None:
         return None
@@ -74,11 +69,10 @@ def license_pairs(certificate_ids):
 
 
 def figures_for(certificates):
-    """Unsaved CompletionFigures for `certificates` (Certificate rows): three queries in all."""
+    """Unsaved CompletionFigures for `certificates` (Certificate rows): two queries in all."""
     certificates = list(certificates)
     if not certificates:
         return []
-    ids = [c.pk for c in certificates]
     best = {
         (row["user_id"], row["quiz__course_id"]): row["best"]
         for row in Attempt.objects.filter(
@@ -93,18 +87,11 @@ def figures_for(certificates):
         .annotate(total=Sum("seconds_spent"))
         .values_list("enrollment_id", "total")
     )
-    licenses = defaultdict(list)
-    for certificate_id, state, profession in CertificateLicense.objects.filter(
-        certificate_id__in=ids
-    ).values_list("certificate_id", "state", "profession"):
-        licenses[certificate_id].append((state, profession))
     return [
         CompletionFigures(
             certificate_id=c.pk,
             course_id=c.course_id,
             month=c.completion_date.replace(day=1),
-            states=profile(state for state, _ in licenses[c.pk]),
-            professions=profile(profession for _, profession in licenses[c.pk]),
             hours=c.contact_hours,
             best_percent=best.get((c.user_id, c.course_id)),
             seconds_spent=seconds.get(c.enrollment_id) or 0,

@@ -4,19 +4,6 @@ from django.db import migrations, models
 BINS = ("bin_0", "bin_50", "bin_60", "bin_70", "bin_80", "bin_90", "bin_100")
 
 
-def count_existing_certificates(apps, schema_editor):
-    # A one-time backfill with today's code (reports.summary), which later migrations must keep
-    # working. With the certificates' figures already stored (a database that had 0005's totals),
-    # only the totals are recounted from them, minutes at a million; otherwise everything is counted
-    # from the certificates; a database with no enrolments (every fresh install) costs nothing.
-    from reports import summary
-
-    if apps.get_model("reports", "CompletionFigures").objects.exists():
-        summary.recount_totals()
-    elif apps.get_model("modules", "Enrollment").objects.exists():
-        summary.rebuild()
-
-
 class Migration(migrations.Migration):
     """Running totals per completion day (a date range reads rows, not certificates) and per license
     state and profession (not per set of them): the board's slow queries at a million."""
@@ -87,5 +74,4 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(count_existing_certificates, migrations.RunPython.noop),
     ]

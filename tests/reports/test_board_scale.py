@@ -26,7 +26,7 @@ from modules.models import Course
 from quizzes.models import Attempt
 from reports import seeding, selectors, services, summary
 from reports.filters import CompletionFilter
-from reports.models import CompletionStats, LearnerCounts, UnreportedLines
+from reports.models import CompletionFigures, CompletionStats, LearnerCounts, UnreportedLines
 from tests.certificates.conftest import finish_course
 from tests.conftest import login
 
@@ -219,6 +219,27 @@ def test_a_failed_issue_leaves_the_totals_as_they_were(passed_learner, course):
         finish_course(passed_learner, course)
     assert not Certificate.objects.exists()
     assert not CompletionStats.objects.exists() and not UnreportedLines.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_totals_migration_counts_the_certificates_already_issued(certificate, board):
+    # A database from before the running totals: the migrations that add them count what is there.
+    running = stats_snapshot()
+    assert selectors.board_totals(CompletionFilter())["completed"] == 1
+    for model in (CompletionStats, CompletionFigures, UnreportedLines, LearnerCounts):
+        model.objects.all().delete()  # as before the totals existed (and so the columns can come back)
+    call_command("migrate", "reports", "0004_alter_exportjob_file", verbosity=0)
+    call_command("migrate", "reports", verbosity=0)
+    migrated = (stats_snapshot(), learner_counts())
+    assert migrated[0] == running
+    summary.rebuild()
+    assert migrated == (stats_snapshot(), learner_counts())
+    assert selectors.board_totals(CompletionFilter())["completed"] == 1
+    assert (
+        services.unreported_line_count(CompletionFilter())
+        == services._unreported(CompletionFilter()).count()
+        == 1
+    )
 
 
 @pytest.mark.postgres_only
